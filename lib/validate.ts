@@ -1,0 +1,160 @@
+/**
+ * Every argument check and error message of the public API, in one place. Each check throws a
+ * TypeError (wrong kind of value) or a RangeError (right kind, wrong value) whose message names
+ * the argument and what was expected, and each runs before anything is written or any
+ * randomness is consumed.
+ */
+import type { FloatArray } from './backend/types.js';
+
+/** 2**64 - 1, the largest seed, stream and offset. */
+export const UINT64_MAX = (1n << 64n) - 1n;
+
+/** A short, readable rendering of a received value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'boolean' || typeof value === 'symbol') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an Array of length ${value.length}`;
+  const name = (value as object).constructor?.name;
+  return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+}
+
+/** Checks that `value` is a Float32Array or Float64Array. */
+export function checkFloatArray(value: unknown, name: string): FloatArray {
+  if (value instanceof Float32Array || value instanceof Float64Array) return value;
+  throw new TypeError(`Expected a Float32Array or Float64Array for ${name} but received ${describe(value)}`);
+}
+
+/** Checks a dropout probability: a number in [0, 1]. */
+export function checkRate(value: unknown, name = 'rate'): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected a number in [0, 1] for ${name} but received ${describe(value)}`);
+  }
+  if (!(value >= 0 && value <= 1)) {
+    throw new RangeError(`Expected a number in [0, 1] for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Checks an optional boolean, returning `fallback` when it is undefined. */
+export function checkBoolean(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`Expected a boolean for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a 64-bit unsigned integer given as a safe-integer number or a bigint (seeds, streams,
+ * offsets) and returns it as a bigint.
+ */
+export function checkUint64(value: unknown, name: string, max: bigint = UINT64_MAX): bigint {
+  const expected = `an integer in [0, ${max}] (a safe-integer number or a bigint) for ${name}`;
+  if (typeof value === 'bigint') {
+    if (value >= 0n && value <= max) return value;
+  } else if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0 && BigInt(value) <= max) return BigInt(value);
+  } else {
+    throw new TypeError(`Expected ${expected} but received ${describe(value)}`);
+  }
+  throw new RangeError(`Expected ${expected} but received ${describe(value)}`);
+}
+
+/**
+ * Checks the global index of the first of `count` consecutive mask elements or words, so that the
+ * last one's index stays within 64 bits.
+ */
+export function checkOffset(value: unknown, count: number): bigint {
+  const offset = value === undefined ? 0n : checkUint64(value, 'offset');
+  if (count > 0 && offset + BigInt(count) - 1n > UINT64_MAX) {
+    throw new RangeError(`Expected offset + ${count} elements to stay within 2**64 but offset is ${offset}`);
+  }
+  return offset;
+}
+
+/** Checks a non-negative safe integer (an axis length, an index). */
+export function checkCount(value: unknown, name: string): number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`Expected a non-negative integer for ${name} but received ${describe(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Expected a non-negative integer for ${name} but received ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Checks that an options argument is undefined or a plain object with only the known keys. */
+export function checkOptions<T extends object>(
+  value: unknown,
+  name: string,
+  knownKeys: readonly string[],
+): Partial<T> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`Expected an object for ${name} but received ${describe(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!knownKeys.includes(key)) {
+      throw new TypeError(`Unknown option '${key}' in ${name}; expected one of: ${knownKeys.join(', ')}`);
+    }
+  }
+  return value as Partial<T>;
+}
+
+/** Checks that an options object has `key` (a required option). */
+export function requireOption(options: object, key: string, name: string): unknown {
+  const value = (options as Record<string, unknown>)[key];
+  if (value === undefined) throw new TypeError(`Missing required option '${key}' in ${name}`);
+  return value;
+}
+
+/**
+ * Checks an `out` argument against its input: same type, same length, and either the very same
+ * array (in place) or a view that does not overlap the input's memory.
+ */
+export function checkOut(value: unknown, input: FloatArray, inputName: string): FloatArray {
+  if (value === undefined) return new (input.constructor as new (n: number) => FloatArray)(input.length);
+  const out = checkFloatArray(value, 'out');
+  if (out.constructor !== input.constructor) {
+    throw new TypeError(
+      `Expected out to be a ${input.constructor.name} like ${inputName} but received ${describe(out)}`,
+    );
+  }
+  if (out.length !== input.length) {
+    throw new RangeError(
+      `Expected out to have the length of ${inputName} (${input.length}) but its length is ${out.length}`,
+    );
+  }
+  if (out !== input && out.buffer === input.buffer && out.length > 0) {
+    const outEnd = out.byteOffset + out.byteLength;
+    const inputEnd = input.byteOffset + input.byteLength;
+    const sameRange = out.byteOffset === input.byteOffset;
+    if (!sameRange && out.byteOffset < inputEnd && input.byteOffset < outEnd) {
+      throw new RangeError(
+        `Expected out to be ${inputName} itself or not to overlap it, but it overlaps ${inputName} partly ` +
+          `(bytes ${out.byteOffset}..${outEnd} and ${input.byteOffset}..${inputEnd} of one buffer)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Checks that a value is one of a fixed set of strings. */
+export function checkChoice<T extends string>(
+  value: unknown,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+  const expected = choices.map((c) => `'${c}'`).join(' or ');
+  if (typeof value !== 'string') {
+    throw new TypeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
+  }
+  throw new RangeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
+}

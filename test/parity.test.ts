@@ -1,0 +1,63 @@
+/**
+ * The native and JS backends give the same bits: outputs, masks and gradients, over random sizes,
+ * both dtypes, the rate edges, unaligned views, offsets across 2**32 blocks and noise shapes.
+ */
+import { describe, expect, it } from 'vitest';
+import { dropoutBackward, dropoutWithMask, type DropoutOptions } from '../lib/index.js';
+import { expectSameBits, nativeLoad, randomArray, testRandom } from './support.js';
+
+const rates = [0, 1e-12, 0.1, 0.5, 0.9, 1];
+const dtypes = [
+  ['float32', Float32Array],
+  ['float64', Float64Array],
+] as const;
+
+/** Runs one forward and backward on both backends and compares every bit. */
+function expectParity(x: Float32Array | Float64Array, options: Omit<DropoutOptions, 'backend'>, label: string): void {
+  const js = dropoutWithMask(x, { ...options, backend: 'js' });
+  const native = dropoutWithMask(x, { ...options, backend: 'native' });
+  expectSameBits(native.output, js.output, label);
+  expectSameBits(native.mask.bits(), js.mask.bits(), label);
+  const grad = x.map((v) => v * 0.5 - 1);
+  expectSameBits(dropoutBackward(grad, native.mask, { backend: 'native' }), dropoutBackward(grad, js.mask, { backend: 'js' }), label);
+}
+
+describe.runIf(nativeLoad.backend !== undefined)('native and JS backends, bit for bit', () => {
+  it.each(dtypes)('agree over random lengths 0..10000, unaligned views and offsets (%s)', (_, Type) => {
+    const next = testRandom(31);
+    const lengths = [0, 1, 2, 3, 4, 5, 31, 32, 33, 63, 64, 65, 127, 129, 10_000];
+    for (let trial = 0; trial < 40; trial++) lengths.push(Math.floor(next() * 10_001));
+    for (const [k, n] of lengths.entries()) {
+      const shift = k % 4;
+      const x = randomArray(Type, n + shift, 100 + k).subarray(shift);
+      x[Math.floor(n / 2)] = NaN;
+      const rate = rates[k % rates.length]!;
+      const offset = k % 3 === 0 ? 0 : Math.floor(next() * 2 ** 40);
+      expectParity(x, { rate, seed: BigInt(k) * 0x9e3779b97f4a7c15n % 2n ** 64n, stream: k, offset }, `n=${n} rate=${rate} offset=${offset}`);
+    }
+  });
+
+  it.each(dtypes)('agree at every rate across the 2**32 block boundary (%s)', (_, Type) => {
+    const x = randomArray(Type, 1000, 7);
+    for (const rate of rates) {
+      expectParity(x, { rate, seed: 2n ** 64n - 1n, stream: 2n ** 64n - 1n, offset: 2n ** 34n - 501n }, `rate=${rate}`);
+    }
+  });
+
+  it.each(dtypes)('agree on noise shapes (%s)', (_, Type) => {
+    const shapes: [number[], (number | null)[]][] = [
+      [[2, 3, 4], [2, 1, 4]],
+      [[4, 7, 9, 5], [4, 1, 1, 5]],
+      [[4, 5, 9, 7], [4, 5, 1, 1]],
+      [[33, 65], [1, 65]],
+      [[33, 65], [33, 1]],
+      [[6, 1, 10], [1, 1, 1]],
+    ];
+    for (const [index, [shape, noiseShape]] of shapes.entries()) {
+      const x = randomArray(Type, shape.reduce((p, d) => p * d, 1), index);
+      for (const rate of rates) {
+        expectParity(x, { rate, seed: index, stream: 3, offset: index * 13, shape, noiseShape }, `${shape} ${noiseShape} rate=${rate}`);
+      }
+    }
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * What the suites share: the backends to run against, the known-answer files, and small exact
+ * helpers. In CI (CI=true) the native addon must load: a silent fall-back would hide a broken build.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { loadNative } from '../lib/backend/native.js';
+import type { BackendName } from '../lib/index.js';
+
+export const nativeLoad = loadNative();
+
+/** Every backend this process can run: JS always, native when the addon loaded. */
+export const backendNames: BackendName[] = nativeLoad.backend === undefined ? ['js'] : ['js', 'native'];
+
+/** Reads a file of ../shared/testdata, without its comment lines. */
+export function readTestData(name: string): string[] {
+  const path = fileURLToPath(new URL(`../../shared/testdata/${name}`, import.meta.url));
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+}
+
+/** A deterministic pseudo-random source for test inputs (mulberry32), independent of the library. */
+export function testRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** An array of `n` values in [-8, 8) from `testRandom(seed)`. */
+export function randomArray<T extends Float32Array | Float64Array>(
+  type: new (n: number) => T,
+  n: number,
+  seed: number,
+): T {
+  const next = testRandom(seed);
+  const array = new type(n);
+  for (let i = 0; i < n; i++) array[i] = next() * 16 - 8;
+  return array;
+}
+
+/** Bit i of a packed mask. */
+export function maskBit(maskBits: Uint32Array, i: number): number {
+  return (maskBits[Math.floor(i / 32)]! >>> (i % 32)) & 1;
+}
+
+/**
+ * Asserts that two arrays hold the same bytes. A byte compare first, since vitest's deep equality
+ * is slow on large typed arrays; on a mismatch the deep comparison shows where.
+ */
+export function expectSameBits(actual: ArrayBufferView, expected: ArrayBufferView, label?: string): void {
+  const bytes = (view: ArrayBufferView) => Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  if (!bytes(actual).equals(bytes(expected))) {
+    expect(new Uint8Array(bytes(actual)), label).toEqual(new Uint8Array(bytes(expected)));
+  }
+  expect(actual.byteLength, label).toBe(expected.byteLength);
+}

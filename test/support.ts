@@ -5,13 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { jsBackend } from '../lib/backend/js.js';
 import { loadNative } from '../lib/backend/native.js';
+import type { Backend } from '../lib/backend/types.js';
 import type { BackendName } from '../lib/index.js';
 
 export const nativeLoad = loadNative();
 
 /** Every backend this process can run: JS always, native when the addon loaded. */
-export const backendNames: BackendName[] = nativeLoad.backend === undefined ? ['js'] : ['js', 'native'];
+export const backends: Backend[] = nativeLoad.backend === undefined ? [jsBackend] : [jsBackend, nativeLoad.backend];
+
+/** Their names, for the public API's `backend` option. */
+export const backendNames: BackendName[] = backends.map((backend) => backend.name);
 
 /** Reads a file of ../shared/testdata, without its comment lines. */
 export function readTestData(name: string): string[] {

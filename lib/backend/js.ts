@@ -123,4 +123,7 @@ export const jsBackend: Backend = {
   generateMask,
   applyMask,
   randomWords,
+  philoxBlock(counter, key, rounds, out) {
+    philox4x32Block(counter[0]!, counter[1]!, counter[2]!, counter[3]!, key[0]!, key[1]!, out, rounds);
+  },
 };

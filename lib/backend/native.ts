@@ -50,6 +50,7 @@ interface NativeBinding {
     offsetLo: number,
     offsetHi: number,
   ): void;
+  philoxBlock(counter: Uint32Array, key: Uint32Array, rounds: 7 | 10, out: Uint32Array): void;
 }
 
 /** The outcome of trying to load the addon: a backend, or the reason there is none. */
@@ -83,6 +84,7 @@ function wrap(binding: NativeBinding): Backend {
     randomWords(words, s: MaskStream) {
       binding.randomWords(words, s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi);
     },
+    philoxBlock: binding.philoxBlock,
   };
 }
 

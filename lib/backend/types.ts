@@ -91,4 +91,10 @@ export interface Backend {
    * `g = offset + i`, for the key and stream of `stream` (its `dropThreshold` is ignored).
    */
   randomWords(words: Uint32Array, stream: MaskStream): void;
+
+  /**
+   * One Philox4x32-R block of an arbitrary `counter` (4 words) and `key` (2 words), R = 7 or 10,
+   * into `out` (4 words): the generator itself, for its known-answer tests.
+   */
+  philoxBlock(counter: Uint32Array, key: Uint32Array, rounds: 7 | 10, out: Uint32Array): void;
 }

@@ -3,6 +3,7 @@
  * helpers. In CI (CI=true) the native addon must load: a silent fall-back would hide a broken build.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { jsBackend } from '../lib/backend/js.js';
@@ -18,10 +19,15 @@ export const backends: Backend[] = nativeLoad.backend === undefined ? [jsBackend
 /** Their names, for the public API's `backend` option. */
 export const backendNames: BackendName[] = backends.map((backend) => backend.name);
 
-/** Reads a file of ../shared/testdata, without its comment lines. */
+/** The project's copy of the shared known-answer files (so a clone anywhere can run the tests). */
+export const TEST_DATA_DIR = fileURLToPath(new URL('./data/', import.meta.url));
+
+/** The team's shared originals, beside the project root, where they exist (in CI they do). */
+export const SHARED_TEST_DATA_DIR = fileURLToPath(new URL('../../shared/testdata/', import.meta.url));
+
+/** Reads a known-answer file of test/data, without its comment lines. */
 export function readTestData(name: string): string[] {
-  const path = fileURLToPath(new URL(`../../shared/testdata/${name}`, import.meta.url));
-  return readFileSync(path, 'utf8')
+  return readFileSync(join(TEST_DATA_DIR, name), 'utf8')
     .split('\n')
     .filter((line) => line.trim() !== '' && !line.startsWith('#'));
 }

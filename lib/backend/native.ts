@@ -6,6 +6,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BroadcastLayout, FloatArray, MaskStream } from './types.js';
 
+/** The Philox coordinates of a MaskStream as the binding takes them: six uint32 arguments. */
+type StreamWords = [keyLo: number, keyHi: number, streamLo: number, streamHi: number, offsetLo: number, offsetHi: number];
+
 /** The functions exported by native/binding.cc, argument for argument. */
 interface NativeBinding {
   readonly isa: string;
@@ -13,26 +16,9 @@ interface NativeBinding {
     x: FloatArray,
     out: FloatArray,
     maskBits: Uint32Array | null,
-    keyLo: number,
-    keyHi: number,
-    streamLo: number,
-    streamHi: number,
-    offsetLo: number,
-    offsetHi: number,
-    dropThreshold: number,
-    scale: number,
+    ...rest: [...StreamWords, dropThreshold: number, scale: number]
   ): void;
-  generateMask(
-    maskBits: Uint32Array,
-    count: number,
-    keyLo: number,
-    keyHi: number,
-    streamLo: number,
-    streamHi: number,
-    offsetLo: number,
-    offsetHi: number,
-    dropThreshold: number,
-  ): void;
+  generateMask(maskBits: Uint32Array, count: number, ...rest: [...StreamWords, dropThreshold: number]): void;
   applyMask(
     x: FloatArray,
     out: FloatArray,
@@ -41,15 +27,7 @@ interface NativeBinding {
     dims: readonly number[],
     maskStrides: readonly number[],
   ): void;
-  randomWords(
-    words: Uint32Array,
-    keyLo: number,
-    keyHi: number,
-    streamLo: number,
-    streamHi: number,
-    offsetLo: number,
-    offsetHi: number,
-  ): void;
+  randomWords(words: Uint32Array, ...stream: StreamWords): void;
   philoxBlock(counter: Uint32Array, key: Uint32Array, rounds: 7 | 10, out: Uint32Array): void;
 }
 

@@ -1,42 +1,30 @@
 /**
- * dropout, dropoutWithMask and dropoutBackward: argument checks first (nothing is written and no
- * stream is taken until every argument has passed), then one backend call.
+ * Dropout with a Bernoulli mask — plain, and the machinery spatial and alpha dropout share: the
+ * mask's shape (noiseShape or broadcastDims), the forward pass (fused, or mask then broadcast),
+ * inference, and the backward pass.
  */
-import { BACKEND_NAMES, selectBackend, type BackendName } from './backend/select.js';
-import type { Backend, FloatArray } from './backend/types.js';
-import { Generator, maskStream, processWideGenerator, type Uint64Like } from './generator.js';
-import { DropoutMask, dtypeOf, keepScale, packedBitsOf } from './mask.js';
-import { broadcastLayout, isElementwise, resolveNoiseShape, resolveShape, shapeSize, type NoiseShapeEntry } from './shape.js';
+import type { BackendName } from './backend/select.js';
+import { BACKEND_NAMES, selectBackend } from './backend/select.js';
+import type { FloatArray, KeepTransform } from './backend/types.js';
+import { maskStream } from './generator.js';
+import { DropoutMask, dtypeOf, maskInternals, roundTo } from './mask.js';
+import { identityOutput, outputFor, planCall, RANDOM_OP_OPTIONS, type CallPlan, type RandomOpOptions } from './plan.js';
 import {
-  checkBoolean,
-  checkChoice,
-  checkFloatArray,
-  checkOffset,
-  checkOptions,
-  checkOut,
-  checkRate,
-  checkUint64,
-  describe,
-  requireOption,
-} from './validate.js';
+  broadcastLayout,
+  isElementwise,
+  noiseShapeFromBroadcastDims,
+  resolveNoiseShape,
+  resolveShape,
+  shapeSize,
+  type NoiseShapeEntry,
+} from './shape.js';
+import { checkChoice, checkFloatArray, checkOffset, checkOptions, checkOut, checkRate, requireOption } from './validate.js';
 
-/** Options of `dropout` and `dropoutWithMask`. */
-export interface DropoutOptions {
-  /** Probability of dropping each element, in [0, 1]. 0 keeps everything, 1 drops everything. */
-  rate: number;
-  /** `true` (default) applies dropout; `false` is inference: the identity, consuming no randomness. */
-  training?: boolean;
-  /** Seed (0 to 2**64 - 1): the call becomes a pure function of (seed, stream, offset). */
-  seed?: Uint64Like;
-  /** A Generator to take the next stream from (instead of `seed`). */
-  generator?: Generator;
-  /** Stream id to use with `seed` (default 0). */
-  stream?: Uint64Like;
-  /**
-   * Global index of the first mask element (default 0): with no noise shape, the index of `x[0]`
-   * in the whole flat tensor, so shards processed separately give the same result as one call.
-   */
-  offset?: Uint64Like;
+/** Where survivors are rescaled: in training (inverted dropout, default) or at inference (classic). */
+export type DropoutScaling = 'train' | 'inference';
+
+/** Options that shape the mask: the input's logical shape, and which axes share mask elements. */
+export interface MaskShapeOptions {
   /** The logical shape of `x` (its product must be `x.length`); default `[x.length]`. */
   shape?: readonly number[];
   /**
@@ -44,10 +32,20 @@ export interface DropoutOptions {
    * along that axis), `shape`'s size, or null (take `shape`'s size).
    */
   noiseShape?: readonly NoiseShapeEntry[];
-  /** Where to write the result: same type and length as `x`; `x` itself works in place. */
-  out?: FloatArray;
-  /** Run on this backend instead of the process default. */
-  backend?: BackendName;
+  /** Flax semantics: the axes (negative count from the end) along which the mask is shared. */
+  broadcastDims?: readonly number[];
+}
+
+/** Options of `dropout` and `dropoutWithMask`. */
+export interface DropoutOptions extends RandomOpOptions, MaskShapeOptions {
+  /** Probability of dropping each element, in [0, 1]. 0 keeps everything, 1 drops everything. */
+  rate: number;
+  /**
+   * `'train'` (default): inverted dropout, survivors are scaled by 1 / (1 - rate) in training and
+   * inference is the identity. `'inference'`: classic dropout (Hinton et al. 2012), survivors are
+   * left unscaled in training and inference multiplies by 1 - rate.
+   */
+  scaling?: DropoutScaling;
 }
 
 /** Options of `dropoutBackward`. */
@@ -58,72 +56,46 @@ export interface DropoutBackwardOptions {
   backend?: BackendName;
 }
 
-/** The result of `dropoutWithMask`. */
+/** The result of a forward pass that keeps its mask. */
 export interface DropoutResult<T extends FloatArray> {
-  /** The dropped-out, rescaled input (or the input itself in inference without `out`). */
+  /** The forward output (the input itself in inference without `out`, when that is the identity). */
   readonly output: T;
   /** The mask the output was made with, for `dropoutBackward`. */
   readonly mask: DropoutMask;
 }
 
-const FORWARD_OPTIONS = [
-  'rate', 'training', 'seed', 'generator', 'stream', 'offset', 'shape', 'noiseShape', 'out', 'backend',
-] as const;
-const BACKWARD_OPTIONS = ['out', 'backend'] as const;
-
-/** A forward call whose arguments have all been checked, before any randomness is taken. */
-interface ForwardPlan {
-  readonly x: FloatArray;
-  readonly out: FloatArray | undefined;
-  readonly rate: number;
-  readonly training: boolean;
+/** The checked mask geometry of a call. */
+export interface MaskPlan {
   readonly shape: readonly number[];
   readonly noiseShape: readonly number[];
-  readonly backend: Backend;
-  /** Takes the stream id (from the seed, the generator or the process-wide generator). */
-  readonly takeStream: () => { seed: bigint; stream: bigint };
   readonly offset: bigint;
 }
 
-function planForward(x: unknown, options: unknown, fn: string): ForwardPlan {
-  const input = checkFloatArray(x, 'x');
-  const opts = checkOptions<DropoutOptions>(options, `the options of ${fn}`, FORWARD_OPTIONS);
-  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
-  const training = checkBoolean(opts.training, 'training', true);
-  const shape = resolveShape(opts.shape, input.length);
-  const noiseShape = resolveNoiseShape(opts.noiseShape, shape);
-  const out = opts.out === undefined ? undefined : checkOut(opts.out, input, 'x');
-  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES));
+/** What a masked forward does with kept and dropped elements, in training and in inference. */
+export interface MaskedOp {
+  readonly rate: number;
+  /** The float64 transform of kept elements in training; its scale is also the gradient's factor. */
+  readonly transform: KeepTransform;
+  /** Inference multiplies by this (1: the identity, which returns `x` itself). */
+  readonly inferenceFactor: number;
+}
 
-  if (opts.seed !== undefined && opts.generator !== undefined) {
-    throw new RangeError(`Expected either seed or generator in the options of ${fn}, not both`);
-  }
-  let takeStream: ForwardPlan['takeStream'];
-  if (opts.generator !== undefined) {
-    const generator = opts.generator;
-    if (!(generator instanceof Generator)) {
-      throw new TypeError(`Expected a Generator for generator but received ${describe(generator)}`);
-    }
-    if (opts.stream !== undefined) {
-      throw new RangeError(`Expected no stream with generator in the options of ${fn}: the generator supplies the streams`);
-    }
-    takeStream = () => ({ seed: generator.seed, stream: generator.nextStream() });
-  } else if (opts.seed !== undefined) {
-    const seed = checkUint64(opts.seed, 'seed');
-    const stream = opts.stream === undefined ? 0n : checkUint64(opts.stream, 'stream');
-    takeStream = () => ({ seed, stream });
-  } else {
-    if (opts.stream !== undefined) {
-      throw new RangeError(`Expected a seed with stream in the options of ${fn}`);
-    }
-    takeStream = () => {
-      const generator = processWideGenerator();
-      return { seed: generator.seed, stream: generator.nextStream() };
-    };
-  }
+/** The known option names of a masked op: the shared ones, the mask's, and the op's own. */
+export function maskedOpOptions(...own: string[]): readonly string[] {
+  return [...own, 'shape', 'noiseShape', 'broadcastDims', ...RANDOM_OP_OPTIONS];
+}
 
-  const offset = checkOffset(opts.offset, shapeSize(noiseShape));
-  return { x: input, out, rate, training, shape, noiseShape, backend, takeStream, offset };
+/** Checks `shape`, `noiseShape` | `broadcastDims` and `offset` against an input of `length`. */
+export function planMask(options: MaskShapeOptions & { offset?: unknown }, length: number, fn: string): MaskPlan {
+  const shape = resolveShape(options.shape, length);
+  if (options.noiseShape !== undefined && options.broadcastDims !== undefined) {
+    throw new RangeError(`Expected either noiseShape or broadcastDims in the options of ${fn}, not both`);
+  }
+  const noiseShape =
+    options.broadcastDims !== undefined
+      ? noiseShapeFromBroadcastDims(options.broadcastDims, shape)
+      : resolveNoiseShape(options.noiseShape, shape);
+  return { shape, noiseShape, offset: checkOffset(options.offset, shapeSize(noiseShape)) };
 }
 
 /** A mask that keeps everything, for inference. */
@@ -133,82 +105,109 @@ function keepAllBits(size: number): Uint32Array {
   return maskBits;
 }
 
-/** What a forward pass produced: the output, and the mask bits when they were asked for. */
-interface ForwardResult {
-  readonly output: FloatArray;
-  readonly maskBits: Uint32Array | null;
+/**
+ * Runs a checked masked forward: takes a stream, draws the mask and applies `op` (fused when the
+ * mask is elementwise, else mask then broadcast). Returns the mask only when `wantMask`.
+ */
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: true): DropoutResult<FloatArray>;
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: false): { output: FloatArray };
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: boolean): { output: FloatArray; mask?: DropoutMask } {
+  const { x, backend } = call;
+  const { shape, noiseShape } = mask;
+  const dtype = dtypeOf(x);
+  const maskSize = shapeSize(noiseShape);
+  if (!call.training) {
+    let output: FloatArray;
+    if (op.inferenceFactor === 1) {
+      output = identityOutput(call);
+    } else {
+      output = outputFor(call);
+      backend.scale(x, output, roundTo(dtype, op.inferenceFactor));
+    }
+    if (!wantMask) return { output };
+    // inference keeps everything: the mask reports rate 0, so backward applies the inference factor
+    return { output, mask: new DropoutMask(0, op.inferenceFactor, dtype, shape, noiseShape, keepAllBits(maskSize)) };
+  }
+  const output = outputFor(call);
+  const { seed, stream } = call.takeStream();
+  const philox = maskStream(seed, stream, mask.offset, Math.round(op.rate * 2 ** 32));
+  const transform = {
+    scale: roundTo(dtype, op.transform.scale),
+    shift: op.transform.shift === null ? null : roundTo(dtype, op.transform.shift),
+    dropValue: roundTo(dtype, op.transform.dropValue),
+  };
+  let maskBits: Uint32Array | null;
+  if (isElementwise(shape, noiseShape)) {
+    maskBits = wantMask ? new Uint32Array(Math.ceil(maskSize / 32)) : null;
+    backend.dropoutFused(x, output, maskBits, philox, transform);
+  } else {
+    maskBits = new Uint32Array(Math.ceil(maskSize / 32));
+    backend.generateMask(maskBits, maskSize, philox);
+    backend.applyMask(x, output, maskBits, transform, broadcastLayout(shape, noiseShape));
+  }
+  if (!wantMask) return { output };
+  return { output, mask: new DropoutMask(op.rate, op.transform.scale, dtype, shape, noiseShape, maskBits!) };
 }
 
-function runForward(plan: ForwardPlan, wantMask: boolean): ForwardResult {
-  const { x, rate, shape, noiseShape, backend } = plan;
-  const maskSize = shapeSize(noiseShape);
-  if (!plan.training) {
-    const output = plan.out ?? x;
-    if (output !== x) output.set(x);
-    return { output, maskBits: wantMask ? keepAllBits(maskSize) : null };
-  }
-  const output = plan.out ?? new (x.constructor as new (n: number) => FloatArray)(x.length);
-  const { seed, stream } = plan.takeStream();
-  const philox = maskStream(seed, stream, plan.offset, Math.round(rate * 2 ** 32));
-  const scale = keepScale(rate, dtypeOf(x));
-  const elementwise = isElementwise(shape, noiseShape);
-  if (elementwise) {
-    const maskBits = wantMask ? new Uint32Array(Math.ceil(maskSize / 32)) : null;
-    backend.dropoutFused(x, output, maskBits, philox, scale);
-    return { output, maskBits };
-  }
-  const maskBits = new Uint32Array(Math.ceil(maskSize / 32));
-  backend.generateMask(maskBits, maskSize, philox);
-  backend.applyMask(x, output, maskBits, scale, broadcastLayout(shape, noiseShape));
-  return { output, maskBits };
+const DROPOUT_OPTIONS = maskedOpOptions('rate', 'scaling');
+
+/** The masked op of plain dropout at `rate` with `scaling`. */
+function dropoutOp(rate: number, scaling: DropoutScaling): MaskedOp {
+  if (scaling === 'inference') return { rate, transform: { scale: 1, shift: null, dropValue: 0 }, inferenceFactor: 1 - rate };
+  return { rate, transform: { scale: rate === 1 ? 0 : 1 / (1 - rate), shift: null, dropValue: 0 }, inferenceFactor: 1 };
+}
+
+/** Checks a plain dropout call to `fn` and runs it. */
+export function runDropout(x: unknown, options: unknown, fn: string, wantMask: true): DropoutResult<FloatArray>;
+export function runDropout(x: unknown, options: unknown, fn: string, wantMask: false): { output: FloatArray };
+export function runDropout(x: unknown, options: unknown, fn: string, wantMask: boolean): { output: FloatArray; mask?: DropoutMask } {
+  const opts = checkOptions<DropoutOptions>(options, `the options of ${fn}`, DROPOUT_OPTIONS);
+  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
+  const scaling = checkChoice(opts.scaling, 'scaling', ['train', 'inference'] as const) ?? 'train';
+  const call = planCall(x, opts, fn);
+  const mask = planMask(opts, call.x.length, fn);
+  const op = dropoutOp(rate, scaling);
+  return wantMask ? runMasked(call, mask, op, true) : runMasked(call, mask, op, false);
 }
 
 /**
- * Inverted dropout: each element (or each mask element, with `noiseShape`) is dropped with
- * probability `rate` and the survivors are scaled by 1 / (1 - rate), so the expected sum is
- * unchanged. With `training: false` it is the identity and returns `x` (or copies it into `out`).
+ * Inverted dropout: each element (or each mask element, with `noiseShape` or `broadcastDims`) is
+ * dropped with probability `rate` and the survivors are scaled by 1 / (1 - rate), so the expected
+ * sum is unchanged. With `training: false` it is the identity and returns `x` (or copies it into
+ * `out`). Every training call takes one stream, whatever the rate.
  *
  * @example
  * const y = dropout(new Float32Array([1, 2, 3, 4]), { rate: 0.5, seed: 42 });
  */
 export function dropout<T extends FloatArray>(x: T, options: DropoutOptions): T {
-  return runForward(planForward(x, options, 'dropout'), false).output as T;
+  return runDropout(x, options, 'dropout', false).output as T;
 }
 
 /**
  * Like `dropout`, and also returns the mask, bit-packed, for `dropoutBackward`. In inference the
- * mask keeps everything (rate 0, scale 1).
+ * mask keeps everything (rate 0).
  *
  * @example
  * const { output, mask } = dropoutWithMask(x, { rate: 0.1, seed: 7 });
  * const dx = dropoutBackward(dy, mask);
  */
 export function dropoutWithMask<T extends FloatArray>(x: T, options: DropoutOptions): DropoutResult<T> {
-  const plan = planForward(x, options, 'dropoutWithMask');
-  const { output, maskBits } = runForward(plan, true);
-  // inference keeps everything: the mask reports rate 0 and scale 1, so backward is the identity
-  const rate = plan.training ? plan.rate : 0;
-  const dtype = dtypeOf(plan.x);
-  const mask = new DropoutMask(rate, keepScale(rate, dtype), dtype, plan.shape, plan.noiseShape, maskBits!);
-  return { output: output as T, mask };
+  return runDropout(x, options, 'dropoutWithMask', true) as DropoutResult<T>;
 }
 
 /**
- * The backward pass: the gradient times the forward's mask and scale (kept: `grad * scale`,
- * dropped: +0), broadcast over the input's shape like the forward. `grad` may be float32 or
- * float64 whatever the forward's dtype; the scale is 1 / (1 - rate) in `grad`'s precision.
+ * The backward pass of every masked dropout (plain, spatial, alpha): the gradient times the
+ * forward's factor where it kept the element (1 / (1 - rate) for dropout, a for alpha dropout),
+ * +0 where it dropped it, broadcast over the input's shape like the forward. `grad` may be float32
+ * or float64 whatever the forward's dtype; the factor is rounded to `grad`'s precision.
  *
  * @example
  * const dx = dropoutBackward(dy, mask, { out: dy }); // in place
  */
-export function dropoutBackward<T extends FloatArray>(
-  grad: T,
-  mask: DropoutMask,
-  options?: DropoutBackwardOptions,
-): T {
+export function dropoutBackward<T extends FloatArray>(grad: T, mask: DropoutMask, options?: DropoutBackwardOptions): T {
   const input = checkFloatArray(grad, 'grad');
-  const maskBits = packedBitsOf(mask);
-  const opts = checkOptions<DropoutBackwardOptions>(options, 'the options of dropoutBackward', BACKWARD_OPTIONS);
+  const { maskBits, gradientScale } = maskInternals(mask);
+  const opts = checkOptions<DropoutBackwardOptions>(options, 'the options of dropoutBackward', ['out', 'backend']);
   const size = shapeSize(mask.shape);
   if (input.length !== size) {
     throw new RangeError(
@@ -217,6 +216,7 @@ export function dropoutBackward<T extends FloatArray>(
   }
   const out = checkOut(opts.out, input, 'grad');
   const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES));
-  backend.applyMask(input, out, maskBits, keepScale(mask.rate, dtypeOf(input)), broadcastLayout(mask.shape, mask.noiseShape));
+  const transform = { scale: roundTo(dtypeOf(input), gradientScale), shift: null, dropValue: 0 };
+  backend.applyMask(input, out, maskBits, transform, broadcastLayout(mask.shape, mask.noiseShape));
   return out as T;
 }

@@ -1,6 +1,6 @@
 /**
- * DropoutMask: the bit-packed record of which elements a forward pass kept, with the scale it
- * applied, so the backward pass can use the very same mask and scale.
+ * DropoutMask: the bit-packed record of which elements a forward pass kept, with the factor it
+ * applied, so the backward pass can use the very same mask and factor.
  */
 import type { FloatArray } from './backend/types.js';
 import { describe } from './validate.js';
@@ -13,36 +13,40 @@ export function dtypeOf(array: FloatArray): FloatDtype {
   return array instanceof Float32Array ? 'float32' : 'float64';
 }
 
-/**
- * The factor kept elements are multiplied by: 1 / (1 - rate) rounded to the dtype's precision
- * (so both backends multiply by the same float), and 0 at rate 1, where nothing is kept.
- */
-export function keepScale(rate: number, dtype: FloatDtype): number {
-  if (rate === 1) return 0;
-  const scale = 1 / (1 - rate);
-  return dtype === 'float32' ? Math.fround(scale) : scale;
+/** A float64 value rounded to the dtype's precision (the kernels compute in that precision). */
+export function roundTo(dtype: FloatDtype, value: number): number {
+  return dtype === 'float32' ? Math.fround(value) : value;
 }
 
-/** Reads a mask's private bits; set by DropoutMask's static block. */
-let readPackedBits: (mask: DropoutMask) => Uint32Array;
+/** The internals backward needs: the packed bits and the factor in float64. */
+export interface MaskInternals {
+  readonly maskBits: Uint32Array;
+  readonly gradientScale: number;
+}
+
+/** Reads a mask's private fields; set by DropoutMask's static block. */
+let readInternals: (mask: DropoutMask) => MaskInternals;
 
 /**
- * The mask of one dropout forward pass, stored as bits: mask element `i` is bit `i & 31` of word
- * `i >>> 5`, lowest bit first, 1 = kept. That is 8x smaller than a bool mask and 32x smaller than
- * a float32 mask. Its elements follow `noiseShape` (row-major); `shape` is the input's shape.
+ * The mask of one dropout forward pass (plain, spatial or alpha), stored as bits: mask element
+ * `i` is bit `i & 31` of word `i >>> 5`, lowest bit first, 1 = kept. That is 8x smaller than a
+ * bool mask and 32x smaller than a float32 mask. Its elements follow `noiseShape` (row-major);
+ * `shape` is the input's shape.
  */
 export class DropoutMask {
   readonly #maskBits: Uint32Array;
+  readonly #gradientScale: number;
+  /** The factor kept elements were multiplied by, in `dtype`'s precision (0 at rate 1). */
+  readonly scale: number;
 
   /**
-   * Made by `dropoutWithMask`; not meant to be constructed by hand.
+   * Made by the forward functions; not meant to be constructed by hand.
    * @internal
    */
   constructor(
     /** The drop probability the mask was drawn with (0 in inference, where everything is kept). */
     readonly rate: number,
-    /** The factor kept elements were multiplied by, in `dtype`'s precision; 0 at rate 1. */
-    readonly scale: number,
+    gradientScale: number,
     /** The dtype of the forward pass's input. */
     readonly dtype: FloatDtype,
     /** The logical shape of the input (and of the gradient backward expects). */
@@ -52,6 +56,8 @@ export class DropoutMask {
     maskBits: Uint32Array,
   ) {
     this.#maskBits = maskBits;
+    this.#gradientScale = gradientScale;
+    this.scale = roundTo(dtype, gradientScale);
     Object.freeze(this.shape);
     Object.freeze(this.noiseShape);
   }
@@ -68,7 +74,7 @@ export class DropoutMask {
       // population count of a 32-bit word (SWAR)
       let v = word - ((word >>> 1) & 0x55555555);
       v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-      kept += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+      kept += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
     }
     return kept;
   }
@@ -88,22 +94,22 @@ export class DropoutMask {
   }
 
   static {
-    readPackedBits = (mask) => {
+    readInternals = (mask) => {
       if (!(#maskBits in mask)) {
         throw new TypeError(`Expected a DropoutMask for mask but received ${describe(mask)}`);
       }
-      return mask.#maskBits;
+      return { maskBits: mask.#maskBits, gradientScale: mask.#gradientScale };
     };
   }
 }
 
 /**
- * The packed bits of a mask without a copy, for the backward kernels (which only read them);
- * a TypeError if `mask` is not a DropoutMask. Internal: not exported from the package.
+ * The packed bits (no copy; the backward kernels only read them) and the float64 factor of a
+ * mask; a TypeError if `mask` is not a DropoutMask. Internal: not exported from the package.
  */
-export function packedBitsOf(mask: unknown): Uint32Array {
+export function maskInternals(mask: unknown): MaskInternals {
   if (mask === null || typeof mask !== 'object') {
     throw new TypeError(`Expected a DropoutMask for mask but received ${describe(mask)}`);
   }
-  return readPackedBits(mask as DropoutMask);
+  return readInternals(mask as DropoutMask);
 }

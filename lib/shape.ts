@@ -111,3 +111,33 @@ export function broadcastLayout(shape: readonly number[], noiseShape: readonly n
   if (dims.length === 0) return { dims: [shapeSize(shape)], maskStrides: [0] };
   return { dims, maskStrides };
 }
+
+/**
+ * The noise shape for Flax-style `broadcastDims`: `shape` with 1 on the listed axes (negative
+ * axes count from the end), so the mask is shared along them.
+ */
+export function noiseShapeFromBroadcastDims(broadcastDims: unknown, shape: readonly number[]): readonly number[] {
+  if (!Array.isArray(broadcastDims)) {
+    throw new TypeError(`Expected an array of axes for broadcastDims but received ${describe(broadcastDims)}`);
+  }
+  const rank = shape.length;
+  const axes = new Set<number>();
+  broadcastDims.forEach((axis: unknown, index) => {
+    if (typeof axis !== 'number') {
+      throw new TypeError(`Expected broadcastDims[${index}] to be an integer axis but received ${describe(axis)}`);
+    }
+    if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+      throw new RangeError(
+        `Expected broadcastDims[${index}] to be an axis of shape ${formatShape(shape)} (an integer in [${-rank}, ${rank - 1}]) but received ${describe(axis)}`,
+      );
+    }
+    const normalized = axis < 0 ? axis + rank : axis;
+    if (axes.has(normalized)) {
+      throw new RangeError(`Expected broadcastDims to name each axis once but axis ${normalized} appears twice`);
+    }
+    axes.add(normalized);
+  });
+  return shape.map((d, axis) => (axes.has(axis) ? 1 : d));
+}
+
+export { formatShape };

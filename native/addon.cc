@@ -14,11 +14,20 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   if (selection.isa == nullptr) throw Napi::Error::New(env, selection.error);
 
   exports.Set("isa", Napi::String::New(env, selection.isa->name));
-  exports.Set("dropoutFused", Napi::Function::New<binding::dropoutFused>(env, "dropoutFused"));
-  exports.Set("generateMask", Napi::Function::New<binding::generateMask>(env, "generateMask"));
-  exports.Set("applyMask", Napi::Function::New<binding::applyMask>(env, "applyMask"));
-  exports.Set("randomWords", Napi::Function::New<binding::randomWords>(env, "randomWords"));
-  exports.Set("philoxBlock", Napi::Function::New<binding::philoxBlock>(env, "philoxBlock"));
+  // Each entry point under its own name (the C++ function and the exported property agree).
+#define SIMD_DROPOUT_EXPORT(name) \
+  exports.Set(#name, Napi::Function::New<binding::name>(env, #name))
+  SIMD_DROPOUT_EXPORT(dropoutFused);
+  SIMD_DROPOUT_EXPORT(generateMask);
+  SIMD_DROPOUT_EXPORT(applyMask);
+  SIMD_DROPOUT_EXPORT(gaussianNoise);
+  SIMD_DROPOUT_EXPORT(biasDropoutAdd);
+  SIMD_DROPOUT_EXPORT(columnSums);
+  SIMD_DROPOUT_EXPORT(scale);
+  SIMD_DROPOUT_EXPORT(randomWords);
+  SIMD_DROPOUT_EXPORT(normalValues);
+  SIMD_DROPOUT_EXPORT(philoxBlock);
+#undef SIMD_DROPOUT_EXPORT
   return exports;
 }
 

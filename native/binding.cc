@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -101,107 +102,175 @@ void checkWords(Napi::Env env, const char* name, size_t have, uint64_t need) {
   }
 }
 
-bool overlaps(const void* a, size_t aBytes, const void* b, size_t bBytes) {
-  const uintptr_t pa = reinterpret_cast<uintptr_t>(a);
-  const uintptr_t pb = reinterpret_cast<uintptr_t>(b);
-  return aBytes != 0 && bBytes != 0 && pa < pb + bBytes && pb < pa + aBytes;
+// A typed array's elements in place.
+template <typename T>
+struct Span {
+  T* data;
+  size_t length;
+  size_t bytes() const { return length * sizeof(T); }
+};
+
+template <typename A, typename B>
+bool overlaps(Span<A> a, Span<B> b) {
+  const uintptr_t pa = reinterpret_cast<uintptr_t>(a.data);
+  const uintptr_t pb = reinterpret_cast<uintptr_t>(b.data);
+  return a.bytes() != 0 && b.bytes() != 0 && pa < pb + b.bytes() && pb < pa + a.bytes();
 }
 
-// Throws unless `value` is a Float32Array or Float64Array; returns which.
-napi_typedarray_type floatArrayType(Napi::Env env, const Napi::Value& value) {
+// out may be `in` itself (same start and, as checked before, the same length) or disjoint.
+template <typename T>
+void checkInPlaceOrDisjoint(Napi::Env env, Span<T> out, Span<const T> in, const char* inName) {
+  if (out.data != in.data && overlaps(out, in)) {
+    throwRangeError(env, std::string("out must be ") + inName + " itself or not overlap " + inName);
+  }
+}
+
+// A written Span<T> as a read-only one, for the overlap checks.
+template <typename T>
+Span<const T> readOnly(Span<T> span) {
+  return {span.data, span.length};
+}
+
+// The typed array type that holds T.
+template <typename T>
+constexpr napi_typedarray_type arrayTypeOf() {
+  if constexpr (std::is_same_v<T, float>) {
+    return napi_float32_array;
+  } else if constexpr (std::is_same_v<T, double>) {
+    return napi_float64_array;
+  } else {
+    static_assert(std::is_same_v<T, uint32_t>, "arrays hold float, double or uint32_t");
+    return napi_uint32_array;
+  }
+}
+
+// info[index] as a typed array of T, or a TypeError with `message`.
+template <typename T>
+Span<T> typedArrayArg(const Napi::CallbackInfo& info, size_t index, const std::string& message) {
+  const Napi::Value value = info[index];
+  if (!value.IsTypedArray() ||
+      value.As<Napi::TypedArray>().TypedArrayType() != arrayTypeOf<T>()) {
+    throwTypeError(info.Env(), message);
+  }
+  auto array = value.As<Napi::TypedArrayOf<T>>();
+  return {array.Data(), array.ElementLength()};
+}
+
+// Whether info[index] is a Float32Array (true) or a Float64Array (false); throws otherwise.
+bool isFloat32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  const Napi::Value value = info[index];
   if (value.IsTypedArray()) {
     const napi_typedarray_type type = value.As<Napi::TypedArray>().TypedArrayType();
-    if (type == napi_float32_array || type == napi_float64_array) return type;
+    if (type == napi_float32_array) return true;
+    if (type == napi_float64_array) return false;
   }
-  throwTypeError(env, "x must be a Float32Array or Float64Array");
+  throwTypeError(info.Env(), std::string(name) + " must be a Float32Array or Float64Array");
+}
+
+// info[index] as a T array of `length` elements (the length of `like`): a TypeError for
+// another type, a RangeError for another length, both "<name> must have the same type and
+// length as <like>".
+template <typename T>
+Span<T> sameTypeAndLengthArg(const Napi::CallbackInfo& info, size_t index, const char* name,
+                             const char* like, size_t length) {
+  const std::string message =
+      std::string(name) + " must have the same type and length as " + like;
+  const Span<T> array = typedArrayArg<T>(info, index, message);
+  if (array.length != length) throwRangeError(info.Env(), message);
+  return array;
+}
+
+// A written mask argument: null, or a Uint32Array of at least ceil(n / 32) words that
+// overlaps none of `others` (else a RangeError with `overlapMessage`).
+template <typename T>
+uint32_t* maskOutArg(const Napi::CallbackInfo& info, size_t index, size_t n,
+                     std::initializer_list<Span<const T>> others, const char* overlapMessage) {
+  if (info[index].IsNull()) return nullptr;
+  const Span<uint32_t> mask =
+      typedArrayArg<uint32_t>(info, index, "maskBits must be a Uint32Array or null");
+  checkWords(info.Env(), "maskBits", mask.length, wordsFor(n));
+  for (const Span<const T>& other : others) {
+    if (overlaps(mask, other)) throwRangeError(info.Env(), overlapMessage);
+  }
+  return mask.data;
 }
 
 template <typename T>
 struct FloatViews {
-  const T* x;
-  T* out;
-  size_t length;
+  Span<const T> x;
+  Span<T> out;
 };
 
-// x (already known to hold T) and out: same type and length, and out is either x's exact
-// range (in place) or disjoint from it.
+// x (info[0], already known to hold T) and out (info[1]): same type and length, and out is
+// either x's exact range (in place) or disjoint from it.
 template <typename T>
 FloatViews<T> floatViews(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const auto x = info[0].As<Napi::TypedArrayOf<T>>();
-  const char* const mismatch = "out must have the same type and length as x";
-  if (!info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != x.TypedArrayType()) {
-    throwTypeError(env, mismatch);
-  }
-  auto out = info[1].As<Napi::TypedArrayOf<T>>();
-  if (out.ElementLength() != x.ElementLength()) throwRangeError(env, mismatch);
-  const size_t bytes = x.ElementLength() * sizeof(T);
-  if (x.Data() != out.Data() && overlaps(x.Data(), bytes, out.Data(), bytes)) {
-    throwRangeError(env, "out must be x itself or not overlap x");
-  }
-  return {x.Data(), out.Data(), x.ElementLength()};
-}
-
-Napi::Uint32Array uint32ArrayArg(const Napi::CallbackInfo& info, size_t index,
-                                 const char* message) {
-  const Napi::Value value = info[index];
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
-    throwTypeError(info.Env(), message);
-  }
-  return value.As<Napi::Uint32Array>();
+  const Span<T> x = typedArrayArg<T>(info, 0, "x must be a Float32Array or Float64Array");
+  const Span<T> out = sameTypeAndLengthArg<T>(info, 1, "out", "x", x.length);
+  checkInPlaceOrDisjoint(info.Env(), out, readOnly(x), "x");
+  return {readOnly(x), out};
 }
 
 // A Uint32Array argument of exactly `length` words.
-Napi::Uint32Array wordsArg(const Napi::CallbackInfo& info, size_t index, const char* name,
-                           size_t length) {
+Span<uint32_t> wordsArg(const Napi::CallbackInfo& info, size_t index, const char* name,
+                        size_t length) {
   const std::string message =
       std::string(name) + " must be a Uint32Array of " + std::to_string(length) + " words";
-  Napi::Uint32Array words = uint32ArrayArg(info, index, message.c_str());
-  if (words.ElementLength() != length) throwRangeError(info.Env(), message);
+  const Span<uint32_t> words = typedArrayArg<uint32_t>(info, index, message);
+  if (words.length != length) throwRangeError(info.Env(), message);
   return words;
+}
+
+// scale, shift (a number, or null for no add) and dropValue, from argument `first` on.
+KeepTransform transformArgs(const Napi::CallbackInfo& info, size_t first) {
+  KeepTransform transform{};
+  transform.scale = numberArg(info, first, "scale");
+  const Napi::Value shift = info[first + 1];
+  if (shift.IsNull()) {
+    transform.hasShift = false;
+  } else if (shift.IsNumber()) {
+    transform.hasShift = true;
+    transform.shift = shift.As<Napi::Number>().DoubleValue();
+  } else {
+    throwTypeError(info.Env(), "shift must be a number or null");
+  }
+  transform.dropValue = numberArg(info, first + 2, "dropValue");
+  return transform;
+}
+
+NoiseMode modeArg(const Napi::CallbackInfo& info, size_t index) {
+  const char* const message = "mode must be 'multiply' or 'add'";
+  if (!info[index].IsString()) throwTypeError(info.Env(), message);
+  const std::string mode = info[index].As<Napi::String>().Utf8Value();
+  if (mode == "multiply") return NoiseMode::kMultiply;
+  if (mode == "add") return NoiseMode::kAdd;
+  throwRangeError(info.Env(), message);
 }
 
 template <typename T>
 void dropoutFusedTyped(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   const FloatViews<T> views = floatViews<T>(info);
-  uint32_t* maskBits = nullptr;
-  if (!info[2].IsNull()) {
-    Napi::Uint32Array mask = uint32ArrayArg(info, 2, "maskBits must be a Uint32Array or null");
-    checkWords(env, "maskBits", mask.ElementLength(), wordsFor(views.length));
-    const size_t maskBytes = mask.ElementLength() * sizeof(uint32_t);
-    const size_t bytes = views.length * sizeof(T);
-    if (overlaps(mask.Data(), maskBytes, views.x, bytes) ||
-        overlaps(mask.Data(), maskBytes, views.out, bytes)) {
-      throwRangeError(env, "maskBits must not overlap x or out");
-    }
-    maskBits = mask.Data();
-  }
+  uint32_t* maskBits = maskOutArg<T>(info, 2, views.x.length, {views.x, readOnly(views.out)},
+                                     "maskBits must not overlap x or out");
   MaskStream stream = streamArgs(info, 3);
   stream.dropThreshold = dropThresholdArg(info, 9);
-  const double scale = numberArg(info, 10, "scale");
-  checkNoWrap(env, stream.offset, views.length, "x.length");
-
-  const KernelTable& kernels = activeKernels();
-  if constexpr (std::is_same_v<T, float>) {
-    kernels.dropoutFusedF32(views.x, views.out, maskBits, views.length, stream,
-                            static_cast<float>(scale));
-  } else {
-    kernels.dropoutFusedF64(views.x, views.out, maskBits, views.length, stream, scale);
-  }
+  const KeepTransform transform = transformArgs(info, 10);
+  checkNoWrap(env, stream.offset, views.x.length, "x.length");
+  activeKernels().of<T>().dropoutFused(views.x.data, views.out.data, maskBits, views.x.length,
+                                       stream, transform);
 }
 
-// dims (info[4]) and maskStrides (info[5]) into a Layout; checked against x later.
-Layout layoutArgs(const Napi::CallbackInfo& info) {
+// dims (info[first]) and maskStrides (info[first + 1]) into a Layout; checked against x
+// later.
+Layout layoutArgs(const Napi::CallbackInfo& info, size_t first) {
   const Napi::Env env = info.Env();
   const char* const dimsMessage = "dims must be an array of 1 to 32 integers";
   const char* const stridesMessage = "maskStrides must be an array of the same length as dims";
-  if (!info[4].IsArray()) throwTypeError(env, dimsMessage);
-  if (!info[5].IsArray()) throwTypeError(env, stridesMessage);
-  const auto dims = info[4].As<Napi::Array>();
-  const auto strides = info[5].As<Napi::Array>();
+  if (!info[first].IsArray()) throwTypeError(env, dimsMessage);
+  if (!info[first + 1].IsArray()) throwTypeError(env, stridesMessage);
+  const auto dims = info[first].As<Napi::Array>();
+  const auto strides = info[first + 1].As<Napi::Array>();
   const uint32_t rank = dims.Length();
   if (rank < 1 || rank > kMaxRank) throwRangeError(env, dimsMessage);
   if (strides.Length() != rank) throwRangeError(env, stridesMessage);
@@ -251,28 +320,80 @@ void checkLayout(Napi::Env env, const Layout& layout, size_t length, size_t mask
 }
 
 template <typename T>
-void applyMaskTyped(const Napi::CallbackInfo& info, double scale, const Layout& layout) {
+void applyMaskTyped(const Napi::CallbackInfo& info, const KeepTransform& transform,
+                    const Layout& layout) {
   const Napi::Env env = info.Env();
   const FloatViews<T> views = floatViews<T>(info);
-  Napi::Uint32Array mask = uint32ArrayArg(info, 2, "maskBits must be a Uint32Array");
-  const size_t maskBytes = mask.ElementLength() * sizeof(uint32_t);
-  if (overlaps(mask.Data(), maskBytes, views.out, views.length * sizeof(T))) {
-    throwRangeError(env, "out must not overlap maskBits");
-  }
-  checkLayout(env, layout, views.length, mask.ElementLength());
+  const Span<uint32_t> mask = typedArrayArg<uint32_t>(info, 2, "maskBits must be a Uint32Array");
+  if (overlaps(mask, views.out)) throwRangeError(env, "out must not overlap maskBits");
+  checkLayout(env, layout, views.x.length, mask.length);
+  activeKernels().of<T>().applyMask(views.x.data, views.out.data, mask.data, transform, layout);
+}
 
-  const KernelTable& kernels = activeKernels();
-  if constexpr (std::is_same_v<T, float>) {
-    kernels.applyMaskF32(views.x, views.out, mask.Data(), static_cast<float>(scale), layout);
-  } else {
-    kernels.applyMaskF64(views.x, views.out, mask.Data(), scale, layout);
+template <typename T>
+void gaussianNoiseTyped(const Napi::CallbackInfo& info) {
+  const FloatViews<T> views = floatViews<T>(info);
+  const MaskStream stream = streamArgs(info, 2);
+  const double stddev = numberArg(info, 8, "stddev");
+  const NoiseMode mode = modeArg(info, 9);
+  checkNoWrap(info.Env(), stream.offset, views.x.length, "x.length");
+  activeKernels().of<T>().gaussianNoise(views.x.data, views.out.data, views.x.length, stream,
+                                        stddev, mode);
+}
+
+template <typename T>
+void biasDropoutAddTyped(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Span<const T> x =
+      readOnly(typedArrayArg<T>(info, 0, "x must be a Float32Array or Float64Array"));
+  const size_t n = x.length;
+  const Span<const T> bias =
+      readOnly(typedArrayArg<T>(info, 1, "bias must have the same type as x"));
+  const Span<const T> residual = readOnly(sameTypeAndLengthArg<T>(info, 2, "residual", "x", n));
+  const Span<T> out = sameTypeAndLengthArg<T>(info, 3, "out", "x", n);
+  checkInPlaceOrDisjoint(env, out, x, "x");
+  checkInPlaceOrDisjoint(env, out, residual, "residual");
+  if (overlaps(out, bias)) throwRangeError(env, "out must not overlap bias");
+  if (n != 0 && (bias.length == 0 || n % bias.length != 0)) {
+    throwRangeError(env, "bias.length must be at least 1 and divide x.length (" +
+                             std::to_string(n) + ")");
   }
+  uint32_t* maskBits = maskOutArg<T>(info, 4, n, {x, bias, residual, readOnly(out)},
+                                     "maskBits must not overlap x, bias, residual or out");
+  MaskStream stream = streamArgs(info, 5);
+  stream.dropThreshold = dropThresholdArg(info, 11);
+  const double scale = numberArg(info, 12, "scale");
+  checkNoWrap(env, stream.offset, n, "x.length");
+  activeKernels().of<T>().biasDropoutAdd(x.data, bias.data, bias.length, residual.data, out.data,
+                                         maskBits, n, stream, static_cast<T>(scale));
+}
+
+template <typename T>
+void columnSumsTyped(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const Span<const T> rows =
+      readOnly(typedArrayArg<T>(info, 0, "rows must be a Float32Array or Float64Array"));
+  const Span<T> out = typedArrayArg<T>(info, 1, "out must have the same type as rows");
+  if (out.length == 0 || rows.length % out.length != 0) {
+    throwRangeError(env, "out.length must be at least 1 and divide rows.length (" +
+                             std::to_string(rows.length) + ")");
+  }
+  if (overlaps(out, rows)) throwRangeError(env, "out must not overlap rows");
+  activeKernels().of<T>().columnSums(rows.data, rows.length / out.length, out.data, out.length);
+}
+
+template <typename T>
+void scaleTyped(const Napi::CallbackInfo& info) {
+  const FloatViews<T> views = floatViews<T>(info);
+  const double factor = numberArg(info, 2, "factor");
+  activeKernels().of<T>().scale(views.x.data, views.out.data, views.x.length,
+                                static_cast<T>(factor));
 }
 
 }  // namespace
 
 void dropoutFused(const Napi::CallbackInfo& info) {
-  if (floatArrayType(info.Env(), info[0]) == napi_float32_array) {
+  if (isFloat32Arg(info, 0, "x")) {
     dropoutFusedTyped<float>(info);
   } else {
     dropoutFusedTyped<double>(info);
@@ -281,51 +402,89 @@ void dropoutFused(const Napi::CallbackInfo& info) {
 
 void generateMask(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  Napi::Uint32Array mask = uint32ArrayArg(info, 0, "maskBits must be a Uint32Array");
+  const Span<uint32_t> mask = typedArrayArg<uint32_t>(info, 0, "maskBits must be a Uint32Array");
   const uint64_t count = safeIntegerValue(env, info[1], "count");
   MaskStream stream = streamArgs(info, 2);
   stream.dropThreshold = dropThresholdArg(info, 8);
-  checkWords(env, "maskBits", mask.ElementLength(), wordsFor(count));
+  checkWords(env, "maskBits", mask.length, wordsFor(count));
   checkNoWrap(env, stream.offset, count, "count");
   // Only a 32-bit size_t can fail this: count <= 32 * maskBits.length.
   if (static_cast<size_t>(count) != count) {
     throwRangeError(env, "count is too large for this platform");
   }
-  activeKernels().generateMask(mask.Data(), static_cast<size_t>(count), stream);
+  activeKernels().generateMask(mask.data, static_cast<size_t>(count), stream);
 }
 
 void applyMask(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const napi_typedarray_type type = floatArrayType(env, info[0]);
-  const double scale = numberArg(info, 3, "scale");
+  const bool float32 = isFloat32Arg(info, 0, "x");
+  const KeepTransform transform = transformArgs(info, 3);
   // Reading array elements can run JavaScript (getters), so it happens before any typed
   // array's pointer or length is taken.
-  const Layout layout = layoutArgs(info);
-  if (type == napi_float32_array) {
-    applyMaskTyped<float>(info, scale, layout);
+  const Layout layout = layoutArgs(info, 6);
+  if (float32) {
+    applyMaskTyped<float>(info, transform, layout);
   } else {
-    applyMaskTyped<double>(info, scale, layout);
+    applyMaskTyped<double>(info, transform, layout);
+  }
+}
+
+void gaussianNoise(const Napi::CallbackInfo& info) {
+  if (isFloat32Arg(info, 0, "x")) {
+    gaussianNoiseTyped<float>(info);
+  } else {
+    gaussianNoiseTyped<double>(info);
+  }
+}
+
+void biasDropoutAdd(const Napi::CallbackInfo& info) {
+  if (isFloat32Arg(info, 0, "x")) {
+    biasDropoutAddTyped<float>(info);
+  } else {
+    biasDropoutAddTyped<double>(info);
+  }
+}
+
+void columnSums(const Napi::CallbackInfo& info) {
+  if (isFloat32Arg(info, 0, "rows")) {
+    columnSumsTyped<float>(info);
+  } else {
+    columnSumsTyped<double>(info);
+  }
+}
+
+void scale(const Napi::CallbackInfo& info) {
+  if (isFloat32Arg(info, 0, "x")) {
+    scaleTyped<float>(info);
+  } else {
+    scaleTyped<double>(info);
   }
 }
 
 void randomWords(const Napi::CallbackInfo& info) {
-  Napi::Uint32Array words = uint32ArrayArg(info, 0, "words must be a Uint32Array");
+  const Span<uint32_t> words = typedArrayArg<uint32_t>(info, 0, "words must be a Uint32Array");
   const MaskStream stream = streamArgs(info, 1);
-  checkNoWrap(info.Env(), stream.offset, words.ElementLength(), "words.length");
-  activeKernels().randomWords(words.Data(), words.ElementLength(), stream);
+  checkNoWrap(info.Env(), stream.offset, words.length, "words.length");
+  activeKernels().randomWords(words.data, words.length, stream);
+}
+
+void normalValues(const Napi::CallbackInfo& info) {
+  const Span<double> out = typedArrayArg<double>(info, 0, "out must be a Float64Array");
+  const MaskStream stream = streamArgs(info, 1);
+  checkNoWrap(info.Env(), stream.offset, out.length, "out.length");
+  activeKernels().normalValues(out.data, out.length, stream);
 }
 
 void philoxBlock(const Napi::CallbackInfo& info) {
-  const Napi::Uint32Array counter = wordsArg(info, 0, "counter", 4);
-  const Napi::Uint32Array key = wordsArg(info, 1, "key", 2);
+  const Span<uint32_t> counter = wordsArg(info, 0, "counter", 4);
+  const Span<uint32_t> key = wordsArg(info, 1, "key", 2);
   const uint64_t rounds = integerValue(info.Env(), info[2], "rounds", 10, "[7, 10]");
   if (rounds != 7 && rounds != 10) throwRangeError(info.Env(), "rounds must be 7 or 10");
-  Napi::Uint32Array out = wordsArg(info, 3, "out", 4);
-  const philox::Counter c = {counter[0], counter[1], counter[2], counter[3]};
-  const philox::Key k = {key[0], key[1]};
+  const Span<uint32_t> out = wordsArg(info, 3, "out", 4);
+  const philox::Counter c = {counter.data[0], counter.data[1], counter.data[2], counter.data[3]};
+  const philox::Key k = {key.data[0], key.data[1]};
   const philox::Counter result =
       rounds == 7 ? philox::philox4x32<7>(c, k) : philox::philox4x32_10(c, k);
-  for (size_t i = 0; i < 4; ++i) out[i] = result[i];
+  for (size_t i = 0; i < 4; ++i) out.data[i] = result[i];
 }
 
 }  // namespace binding

@@ -1,6 +1,8 @@
 // Kernel signatures shared by every ISA. Plain C++: no N-API here.
 //
-// Kernels trust their arguments; binding.cc checks everything they rely on first.
+// Kernels trust their arguments; binding.cc checks everything they rely on first. They
+// allocate nothing. Unless said otherwise, an output may be the same array as an input of
+// the same length (in place) but never overlaps one partly.
 //
 // Mask layout: local mask element i is bit (i & 31) of maskBits[i >> 5], lowest bit first,
 // 1 = kept. Kernels that write a mask write whole words [0, ceil(n / 32)) and set the bits
@@ -10,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace simd_dropout {
 
@@ -18,6 +21,8 @@ namespace simd_dropout {
 // (blk lo32, blk hi32, streamLo, streamHi), blk = g >> 2, and takes output word u = out[g & 3].
 // It is dropped iff u < dropThreshold (so 0 keeps all and 2^32 drops all).
 // The caller guarantees offset + n - 1 does not wrap past 2^64 - 1.
+// Noise streams use the same coordinates (and ignore dropThreshold): element g takes the
+// normals of block g >> 2 (normal.h).
 struct MaskStream {
   uint32_t keyLo;
   uint32_t keyHi;
@@ -39,34 +44,93 @@ struct Layout {
   uint64_t maskStrides[kMaxRank];
 };
 
-// out[i] = kept(i) ? x[i] * scale : +0 (a select, so a dropped NaN or Inf becomes +0), and
-// the mask is written to maskBits when it is not null. One pass; x may equal out.
-using DropoutFusedF32 = void (*)(const float* x, float* out, uint32_t* maskBits, size_t n,
-                                 const MaskStream& stream, float scale);
-using DropoutFusedF64 = void (*)(const double* x, double* out, uint32_t* maskBits, size_t n,
-                                 const MaskStream& stream, double scale);
+// What a kept and a dropped element of type T become (KeepTransform in
+// lib/backend/types.ts). Kept: p = x * T(scale), then p = p + T(shift) when hasShift, each
+// operation rounded to T; with no shift nothing is added, so a kept -0 stays -0. Dropped:
+// T(dropValue), by a select, so a dropped NaN or Inf never leaks through.
+// Plain dropout is {scale, hasShift = false, shift = 0, dropValue = 0}.
+struct KeepTransform {
+  double scale;
+  bool hasShift;
+  double shift;  // ignored unless hasShift
+  double dropValue;
+};
+
+enum class NoiseMode { kMultiply, kAdd };
+
+// out[i] = kept(i) ? keep(x[i]) : drop, and the mask is written to maskBits when it is not
+// null. One pass.
+template <typename T>
+using DropoutFused = void (*)(const T* x, T* out, uint32_t* maskBits, size_t n,
+                              const MaskStream& stream, const KeepTransform& transform);
+
+// out[j] = bit(maskIndex(j)) ? keep(x[j]) : drop, with maskIndex given by layout.
+template <typename T>
+using ApplyMask = void (*)(const T* x, T* out, const uint32_t* maskBits,
+                           const KeepTransform& transform, const Layout& layout);
+
+// With z the standard normal of element offset + i (normal.h), computed in double and
+// rounded once to T: out[i] = x[i] * (1 + stddev * z) (kMultiply) or x[i] + stddev * z
+// (kAdd). stream.dropThreshold is ignored.
+template <typename T>
+using GaussianNoise = void (*)(const T* x, T* out, size_t n, const MaskStream& stream,
+                               double stddev, NoiseMode mode);
+
+// Fused bias-dropout-add over n elements, C = biasLength (n % C == 0, C >= 1 when n > 0):
+// t = x[j] + bias[j % C]; out[j] = residual[j] + (kept(j) ? t * scale : +0), each operation
+// rounded to T. Mask as in DropoutFused. out may be x or residual; bias never overlaps out.
+template <typename T>
+using BiasDropoutAdd = void (*)(const T* x, const T* bias, size_t biasLength, const T* residual,
+                                T* out, uint32_t* maskBits, size_t n, const MaskStream& stream,
+                                T scale);
+
+// out[c] = sum over r < rowCount of rows[r * columns + c], accumulated in double from 0.0 in
+// row order and rounded once to T; columns >= 1. out never overlaps rows.
+template <typename T>
+using ColumnSums = void (*)(const T* rows, size_t rowCount, T* out, size_t columns);
+
+// out[i] = x[i] * factor.
+template <typename T>
+using Scale = void (*)(const T* x, T* out, size_t n, T factor);
 
 // Writes the mask of count elements.
 using GenerateMask = void (*)(uint32_t* maskBits, size_t count, const MaskStream& stream);
 
-// out[j] = bit(maskIndex(j)) ? x[j] * scale : +0, with maskIndex given by layout.
-// x may equal out.
-using ApplyMaskF32 = void (*)(const float* x, float* out, const uint32_t* maskBits,
-                              float scale, const Layout& layout);
-using ApplyMaskF64 = void (*)(const double* x, double* out, const uint32_t* maskBits,
-                              double scale, const Layout& layout);
-
 // words[i] = word (g & 3) of Philox block g >> 2, g = offset + i (dropThreshold is ignored).
 using RandomWords = void (*)(uint32_t* words, size_t n, const MaskStream& stream);
 
+// out[i] = the standard normal z of element offset + i (dropThreshold is ignored).
+using NormalValues = void (*)(double* out, size_t n, const MaskStream& stream);
+
+// The kernels of one element type.
+template <typename T>
+struct FloatKernels {
+  DropoutFused<T> dropoutFused;
+  ApplyMask<T> applyMask;
+  GaussianNoise<T> gaussianNoise;
+  BiasDropoutAdd<T> biasDropoutAdd;
+  ColumnSums<T> columnSums;
+  Scale<T> scale;
+};
+
 // One implementation of every kernel; all tables produce bit-identical results.
 struct KernelTable {
-  DropoutFusedF32 dropoutFusedF32;
-  DropoutFusedF64 dropoutFusedF64;
+  FloatKernels<float> f32;
+  FloatKernels<double> f64;
   GenerateMask generateMask;
-  ApplyMaskF32 applyMaskF32;
-  ApplyMaskF64 applyMaskF64;
   RandomWords randomWords;
+  NormalValues normalValues;
+
+  template <typename T>
+  const FloatKernels<T>& of() const {
+    static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
+                  "kernels exist for float and double");
+    if constexpr (std::is_same_v<T, float>) {
+      return f32;
+    } else {
+      return f64;
+    }
+  }
 };
 
 // Each kernels_<isa>.cc defines one table.

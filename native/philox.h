@@ -10,6 +10,7 @@
 #define SIMD_DROPOUT_PHILOX_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace simd_dropout {
@@ -34,17 +35,25 @@ constexpr Counter round(const Counter& c, const Key& k) {
           static_cast<uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<uint32_t>(p0)};
 }
 
-// Philox4x32 with `Rounds` rounds; the key is bumped between rounds (not before the first).
-template <unsigned Rounds>
-constexpr Counter philox4x32(Counter ctr, Key key) {
+// Philox4x32 with `Rounds` rounds of N counters under one key; the key is bumped between
+// rounds (not before the first). The counters go round by round together: their multiply
+// chains are independent, so the CPU overlaps them.
+template <unsigned Rounds, size_t N>
+constexpr std::array<Counter, N> philox4x32Batch(std::array<Counter, N> ctr, Key key) {
   static_assert(Rounds >= 1, "Philox needs at least one round");
-  ctr = round(ctr, key);
+  for (Counter& c : ctr) c = round(c, key);
   for (unsigned r = 1; r < Rounds; ++r) {
     key[0] += kBump0;
     key[1] += kBump1;
-    ctr = round(ctr, key);
+    for (Counter& c : ctr) c = round(c, key);
   }
   return ctr;
+}
+
+// Philox4x32 with `Rounds` rounds of one counter.
+template <unsigned Rounds>
+constexpr Counter philox4x32(const Counter& ctr, const Key& key) {
+  return philox4x32Batch<Rounds, 1>({ctr}, key)[0];
 }
 
 // The generator simd-dropout uses (Random123's default round count).
@@ -52,7 +61,8 @@ constexpr Counter philox4x32_10(const Counter& ctr, const Key& key) {
   return philox4x32<10>(ctr, key);
 }
 
-// Random123 known answers (tests/kat_vectors), checked by every compiler that includes this.
+// Random123 known answers (tests/kat_vectors), checked by every compiler that includes this
+// (they check philox4x32Batch too, which philox4x32 is made of).
 constexpr Counter kKatPiCounter = {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u};
 constexpr Key kKatPiKey = {0xa4093822u, 0x299f31d0u};
 static_assert(philox4x32_10(kKatPiCounter, kKatPiKey)[0] == 0xd16cfe09u &&
@@ -65,6 +75,13 @@ static_assert(philox4x32<7>(kKatPiCounter, kKatPiKey)[0] == 0x4dfccabau &&
                   philox4x32<7>(kKatPiCounter, kKatPiKey)[2] == 0xc47362bau &&
                   philox4x32<7>(kKatPiCounter, kKatPiKey)[3] == 0xb6b5242au,
               "Philox4x32-7 does not match Random123");
+// A batch computes each counter as if alone (here the known answers of 0 and of pi).
+static_assert(philox4x32Batch<10, 2>({Counter{}, kKatPiCounter}, kKatPiKey)[1][0] == 0xd16cfe09u &&
+                  philox4x32Batch<10, 2>({Counter{}, kKatPiCounter}, kKatPiKey)[1][3] ==
+                      0x24126ea1u &&
+                  philox4x32Batch<10, 2>({kKatPiCounter, Counter{}}, Key{})[1][0] == 0x6627e8d5u &&
+                  philox4x32Batch<10, 2>({kKatPiCounter, Counter{}}, Key{})[1][3] == 0x9b00dbd8u,
+              "a Philox4x32-10 batch does not match Random123");
 
 }  // namespace philox
 }  // namespace simd_dropout

@@ -3,7 +3,16 @@
  * both dtypes, the rate edges, unaligned views, offsets across 2**32 blocks and noise shapes.
  */
 import { describe, expect, it } from 'vitest';
-import { dropoutBackward, dropoutWithMask, type DropoutOptions } from '../lib/index.js';
+import {
+  alphaDropoutWithMask,
+  biasDropoutAddBackward,
+  biasDropoutAddWithMask,
+  dropoutBackward,
+  dropoutWithMask,
+  gaussianDropout,
+  gaussianNoise,
+  type DropoutOptions,
+} from '../lib/index.js';
 import { expectSameBits, nativeLoad, randomArray, testRandom } from './support.js';
 
 const rates = [0, 1e-12, 0.1, 0.5, 0.9, 1];
@@ -58,6 +67,61 @@ describe.runIf(nativeLoad.backend !== undefined)('native and JS backends, bit fo
       for (const rate of rates) {
         expectParity(x, { rate, seed: index, stream: 3, offset: index * 13, shape, noiseShape }, `${shape} ${noiseShape} rate=${rate}`);
       }
+    }
+  });
+});
+
+/** The distance in units in the last place between two arrays of one type (0: bit-identical). */
+function maxUlpDistance(a: Float32Array | Float64Array, b: Float32Array | Float64Array): number {
+  const toOrdered = (array: Float32Array | Float64Array) =>
+    array instanceof Float32Array
+      ? Array.from(new Int32Array(array.buffer, array.byteOffset, array.length), (bits) => BigInt(bits < 0 ? -2147483648 - bits : bits))
+      : Array.from(new BigInt64Array(array.buffer, array.byteOffset, array.length), (bits) => (bits < 0n ? -(2n ** 63n) - bits : bits));
+  const [left, right] = [toOrdered(a), toOrdered(b)];
+  let distance = 0n;
+  for (let i = 0; i < left.length; i++) {
+    const d = left[i]! > right[i]! ? left[i]! - right[i]! : right[i]! - left[i]!;
+    if (d > distance) distance = d;
+  }
+  return Number(distance);
+}
+
+describe.runIf(nativeLoad.backend !== undefined)('the dropout family, native against JS', () => {
+  const next = testRandom(77);
+  const lengths = [0, 1, 3, 4, 5, 33, 1000, ...Array.from({ length: 12 }, () => Math.floor(next() * 5000))];
+
+  it.each(dtypes)('Gaussian dropout and noise agree to 0 ulp (the promise is <= 1) (%s)', (_, Type) => {
+    for (const [k, n] of lengths.entries()) {
+      const x = randomArray(Type, n + 1, k).subarray(1);
+      const options = { seed: k, stream: 2, offset: k * 1001 };
+      for (const [label, op] of [
+        ['gaussianDropout', (backend: 'js' | 'native') => gaussianDropout(x, { rate: 0.3, ...options, backend })],
+        ['gaussianNoise', (backend: 'js' | 'native') => gaussianNoise(x, { stddev: 2, ...options, backend })],
+      ] as const) {
+        expect(maxUlpDistance(op('native'), op('js')), `${label} n=${n}`).toBe(0);
+      }
+    }
+  });
+
+  it.each(dtypes)('alpha dropout and bias-dropout-add agree bit for bit, backward included (%s)', (_, Type) => {
+    for (const [k, n] of lengths.entries()) {
+      const x = randomArray(Type, n, k);
+      const options = { rate: [0, 0.2, 0.5, 0.9][k % 4]!, seed: k, stream: 1, offset: k * 7 };
+      expectParity(x, options, `dropout n=${n}`);
+      const alpha = (backend: 'js' | 'native') => alphaDropoutWithMask(x, { ...options, backend });
+      expectSameBits(alpha('native').output, alpha('js').output, `alpha n=${n}`);
+      const columns = [1, 3, 8][k % 3]!;
+      const rows = Math.floor(n / columns);
+      const input = x.subarray(0, rows * columns);
+      const bias = randomArray(Type, columns, k + 1);
+      const residual = randomArray(Type, rows * columns, k + 2);
+      const fused = (backend: 'js' | 'native') => {
+        const { output, mask } = biasDropoutAddWithMask(input, bias, residual, { ...options, backend });
+        return { output, ...biasDropoutAddBackward(residual, mask, { backend }) };
+      };
+      const [native, js] = [fused('native'), fused('js')];
+      expectSameBits(native.output, js.output, `biasDropoutAdd n=${n}`);
+      expectSameBits(native.dbias, js.dbias, `dbias n=${n}`);
     }
   });
 });

@@ -4,10 +4,13 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend, BroadcastLayout, FloatArray, MaskStream } from './types.js';
+import type { Backend, BroadcastLayout, FloatArray, NoiseMode } from './types.js';
 
 /** The Philox coordinates of a MaskStream as the binding takes them: six uint32 arguments. */
 type StreamWords = [keyLo: number, keyHi: number, streamLo: number, streamHi: number, offsetLo: number, offsetHi: number];
+
+/** A KeepTransform as the binding takes it: three arguments. */
+type TransformArgs = [scale: number, shift: number | null, dropValue: number];
 
 /** The functions exported by native/binding.cc, argument for argument. */
 interface NativeBinding {
@@ -16,18 +19,28 @@ interface NativeBinding {
     x: FloatArray,
     out: FloatArray,
     maskBits: Uint32Array | null,
-    ...rest: [...StreamWords, dropThreshold: number, scale: number]
+    ...rest: [...StreamWords, dropThreshold: number, ...TransformArgs]
   ): void;
   generateMask(maskBits: Uint32Array, count: number, ...rest: [...StreamWords, dropThreshold: number]): void;
   applyMask(
     x: FloatArray,
     out: FloatArray,
     maskBits: Uint32Array,
-    scale: number,
-    dims: readonly number[],
-    maskStrides: readonly number[],
+    ...rest: [...TransformArgs, dims: readonly number[], maskStrides: readonly number[]]
   ): void;
+  gaussianNoise(x: FloatArray, out: FloatArray, ...rest: [...StreamWords, stddev: number, mode: NoiseMode]): void;
+  biasDropoutAdd(
+    x: FloatArray,
+    bias: FloatArray,
+    residual: FloatArray,
+    out: FloatArray,
+    maskBits: Uint32Array | null,
+    ...rest: [...StreamWords, dropThreshold: number, scale: number]
+  ): void;
+  columnSums(rows: FloatArray, out: FloatArray): void;
+  scale(x: FloatArray, out: FloatArray, factor: number): void;
   randomWords(words: Uint32Array, ...stream: StreamWords): void;
+  normalValues(out: Float64Array, ...stream: StreamWords): void;
   philoxBlock(counter: Uint32Array, key: Uint32Array, rounds: 7 | 10, out: Uint32Array): void;
 }
 
@@ -39,28 +52,49 @@ export type NativeLoad =
 /** The package root: this file is lib/backend/native.ts or dist/backend/native.js. */
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+// The arguments are spelled out rather than spread from helper arrays: nothing is allocated per
+// call, which matters for the small inputs that decide the JS/native threshold.
 function wrap(binding: NativeBinding): Backend {
   return {
     name: 'native',
     isa: binding.isa,
-    dropoutFused(x, out, maskBits, s: MaskStream, scale) {
+    dropoutFused(x, out, maskBits, s, t) {
       binding.dropoutFused(
         x, out, maskBits,
         s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi, s.dropThreshold,
-        scale,
+        t.scale, t.shift, t.dropValue,
       );
     },
-    generateMask(maskBits, count, s: MaskStream) {
+    generateMask(maskBits, count, s) {
       binding.generateMask(
         maskBits, count,
         s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi, s.dropThreshold,
       );
     },
-    applyMask(x, out, maskBits, scale, layout: BroadcastLayout) {
-      binding.applyMask(x, out, maskBits, scale, layout.dims, layout.maskStrides);
+    applyMask(x, out, maskBits, t, layout: BroadcastLayout) {
+      binding.applyMask(x, out, maskBits, t.scale, t.shift, t.dropValue, layout.dims, layout.maskStrides);
     },
-    randomWords(words, s: MaskStream) {
+    gaussianNoise(x, out, s, stddev, mode) {
+      binding.gaussianNoise(
+        x, out,
+        s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi,
+        stddev, mode,
+      );
+    },
+    biasDropoutAdd(x, bias, residual, out, maskBits, s, scale) {
+      binding.biasDropoutAdd(
+        x, bias, residual, out, maskBits,
+        s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi, s.dropThreshold,
+        scale,
+      );
+    },
+    columnSums: binding.columnSums,
+    scale: binding.scale,
+    randomWords(words, s) {
       binding.randomWords(words, s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi);
+    },
+    normalValues(out, s) {
+      binding.normalValues(out, s.keyLo, s.keyHi, s.streamLo, s.streamHi, s.offsetLo, s.offsetHi);
     },
     philoxBlock: binding.philoxBlock,
   };

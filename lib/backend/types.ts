@@ -44,6 +44,23 @@ export interface BroadcastLayout {
   readonly maskStrides: readonly number[];
 }
 
+/**
+ * What a kept and a dropped element become. Every operation is rounded to the array's precision
+ * as it happens (float32: after the multiply, and again after the add).
+ * - dropout: `{ scale: 1 / (1 - rate), shift: null, dropValue: 0 }` (kept: `x * scale`; no add, so
+ *   a kept -0 stays -0);
+ * - alpha dropout: `{ scale: a, shift: b, dropValue: a * alpha' + b }` (kept: `x * a + b`).
+ * The dropped value is written as given (a select: a dropped NaN or Infinity never leaks through).
+ */
+export interface KeepTransform {
+  readonly scale: number;
+  readonly shift: number | null;
+  readonly dropValue: number;
+}
+
+/** How Gaussian noise meets the input: `x * (1 + stddev * z)` or `x + stddev * z`. */
+export type NoiseMode = 'multiply' | 'add';
+
 /** The kernels every backend provides. All sizes are element counts; nothing is allocated. */
 export interface Backend {
   /** `'native'` for the C++ addon, `'js'` for the pure TypeScript implementation. */
@@ -53,17 +70,17 @@ export interface Backend {
 
   /**
    * The fused one-pass forward with no broadcast: for every `i < x.length`, mask element `i`
-   * decides `out[i] = kept ? x[i] * scale : +0` (computed in the array's precision), and, when
-   * `maskBits` is given, bit `i & 31` of `maskBits[i >>> 5]` is set to 1 iff kept (all bits past
-   * `x.length` in the last word are 0). `x` and `out` are the same type and length and may be the
-   * same array; `maskBits.length === Math.ceil(x.length / 32)`.
+   * decides `out[i] = kept ? transform(x[i]) : dropValue`, and, when `maskBits` is given, bit
+   * `i & 31` of `maskBits[i >>> 5]` is set to 1 iff kept (all bits past `x.length` in the last word
+   * are 0). `x` and `out` are the same type and length and may be the same array;
+   * `maskBits.length === Math.ceil(x.length / 32)`.
    */
   dropoutFused(
     x: FloatArray,
     out: FloatArray,
     maskBits: Uint32Array | null,
     stream: MaskStream,
-    scale: number,
+    transform: KeepTransform,
   ): void;
 
   /**
@@ -73,7 +90,7 @@ export interface Backend {
   generateMask(maskBits: Uint32Array, count: number, stream: MaskStream): void;
 
   /**
-   * `out[j] = bit(maskIndex(j)) ? x[j] * scale : +0` with `maskIndex` given by `layout`.
+   * `out[j] = bit(maskIndex(j)) ? transform(x[j]) : dropValue` with `maskIndex` given by `layout`.
    * Used for broadcast forward (after `generateMask`) and for every backward pass.
    * `x` and `out` are the same type and length (may be the same array); the product of
    * `layout.dims` equals `x.length`.
@@ -82,15 +99,53 @@ export interface Backend {
     x: FloatArray,
     out: FloatArray,
     maskBits: Uint32Array,
-    scale: number,
+    transform: KeepTransform,
     layout: BroadcastLayout,
   ): void;
+
+  /**
+   * Gaussian noise: `out[i] = x[i] * (1 + stddev * z)` (`'multiply'`) or `x[i] + stddev * z`
+   * (`'add'`), computed in float64 and rounded once to the array's type, where `z` is the standard
+   * normal value of element `offset + i` of the stream (lib/normal.ts defines it bit for bit).
+   * Its `dropThreshold` is ignored. `x` and `out` may be the same array.
+   */
+  gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stddev: number, mode: NoiseMode): void;
+
+  /**
+   * Fused bias-dropout-add (Megatron), elementwise mask:
+   * `out[j] = residual[j] + (kept(j) ? (x[j] + bias[j % bias.length]) * scale : +0)`, each
+   * operation rounded to the array's precision, so it equals the unfused composition exactly.
+   * Mask bits as in `dropoutFused`. All arrays are one type; `x`, `residual` and `out` have one
+   * length, a multiple of `bias.length` (>= 1 when `x` is not empty); `out` may be `x` or `residual`.
+   */
+  biasDropoutAdd(
+    x: FloatArray,
+    bias: FloatArray,
+    residual: FloatArray,
+    out: FloatArray,
+    maskBits: Uint32Array | null,
+    stream: MaskStream,
+    scale: number,
+  ): void;
+
+  /**
+   * `out[c] = Σ_r rows[r * out.length + c]`: column sums of a row-major matrix, accumulated in
+   * float64 in row order and rounded once to `out`'s type (the bias gradient).
+   * `rows.length` is a multiple of `out.length` (>= 1).
+   */
+  columnSums(rows: FloatArray, out: FloatArray): void;
+
+  /** `out[i] = x[i] * factor` in the array's precision (classic dropout's inference scaling). */
+  scale(x: FloatArray, out: FloatArray, factor: number): void;
 
   /**
    * Fills `words` with raw Philox4x32-10 output: `words[i]` is word `(g & 3)` of block `g >> 2`,
    * `g = offset + i`, for the key and stream of `stream` (its `dropThreshold` is ignored).
    */
   randomWords(words: Uint32Array, stream: MaskStream): void;
+
+  /** The standard normal values `z` of elements `offset + i` of the stream (see `gaussianNoise`). */
+  normalValues(out: Float64Array, stream: MaskStream): void;
 
   /**
    * One Philox4x32-R block of an arbitrary `counter` (4 words) and `key` (2 words), R = 7 or 10,

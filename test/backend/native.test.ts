@@ -105,19 +105,20 @@ describe.runIf(nativeLoad.backend !== undefined)('native binding checks', () => 
   const native = () => nativeLoad.backend!;
   const stream = { keyLo: 1, keyHi: 2, streamLo: 3, streamHi: 4, offsetLo: 0, offsetHi: 0, dropThreshold: 2 ** 31 };
   const layout = { dims: [8], maskStrides: [1] };
+  const double = { scale: 2, shift: null, dropValue: 0 };
 
   it.each([
-    ['x of the wrong type', () => native().dropoutFused(new Int32Array(8) as never, new Float32Array(8), null, stream, 2), TypeError, /x must be a Float32Array or Float64Array/],
-    ['out of another type', () => native().dropoutFused(new Float32Array(8), new Float64Array(8), null, stream, 2), TypeError, /out must have the same type and length as x/],
-    ['out of another length', () => native().dropoutFused(new Float32Array(8), new Float32Array(7), null, stream, 2), RangeError, /out must have the same type and length as x/],
-    ['a short mask', () => native().dropoutFused(new Float32Array(33), new Float32Array(33), new Uint32Array(1), stream, 2), RangeError, /maskBits is too short: need 2 words, got 1/],
+    ['x of the wrong type', () => native().dropoutFused(new Int32Array(8) as never, new Float32Array(8), null, stream, double), TypeError, /x must be a Float32Array or Float64Array/],
+    ['out of another type', () => native().dropoutFused(new Float32Array(8), new Float64Array(8), null, stream, double), TypeError, /out must have the same type and length as x/],
+    ['out of another length', () => native().dropoutFused(new Float32Array(8), new Float32Array(7), null, stream, double), RangeError, /out must have the same type and length as x/],
+    ['a short mask', () => native().dropoutFused(new Float32Array(33), new Float32Array(33), new Uint32Array(1), stream, double), RangeError, /maskBits is too short: need 2 words, got 1/],
     ['a threshold above 2**32', () => native().dropoutFused(new Float32Array(8), new Float32Array(8), null, { ...stream, dropThreshold: 2 ** 32 + 1 }, 2), RangeError, /dropThreshold must be an integer in \[0, 2\*\*32\]/],
     ['a fractional key', () => native().generateMask(new Uint32Array(1), 8, { ...stream, keyLo: 0.5 }), RangeError, /keyLo must be an integer/],
     ['an offset that wraps past 2**64', () => native().randomWords(new Uint32Array(8), { ...stream, offsetLo: 2 ** 32 - 4, offsetHi: 2 ** 32 - 1 }), RangeError, /offset \+ words.length - 1 exceeds 2\*\*64 - 1/],
-    ['dims whose product is not the length', () => native().applyMask(new Float32Array(8), new Float32Array(8), new Uint32Array(1), 2, { dims: [3], maskStrides: [1] }), RangeError, /the product of dims must equal x.length \(8\)/],
-    ['mask indices past the mask', () => native().applyMask(new Float32Array(8), new Float32Array(8), new Uint32Array(1), 2, { dims: [8], maskStrides: [5] }), RangeError, /maskBits is too short/],
-    ['a rank above 32', () => native().applyMask(new Float32Array(1), new Float32Array(1), new Uint32Array(1), 2, { dims: new Array(33).fill(1), maskStrides: new Array(33).fill(0) }), RangeError, /dims must be an array of 1 to 32 integers/],
-    ['a partly overlapping out', () => { const b = new Float32Array(12); native().applyMask(b.subarray(0, 8), b.subarray(4, 12), new Uint32Array(1), 2, layout); }, RangeError, /out must be x itself or not overlap x/],
+    ['dims whose product is not the length', () => native().applyMask(new Float32Array(8), new Float32Array(8), new Uint32Array(1), double, { dims: [3], maskStrides: [1] }), RangeError, /the product of dims must equal x.length \(8\)/],
+    ['mask indices past the mask', () => native().applyMask(new Float32Array(8), new Float32Array(8), new Uint32Array(1), double, { dims: [8], maskStrides: [5] }), RangeError, /maskBits is too short/],
+    ['a rank above 32', () => native().applyMask(new Float32Array(1), new Float32Array(1), new Uint32Array(1), double, { dims: new Array(33).fill(1), maskStrides: new Array(33).fill(0) }), RangeError, /dims must be an array of 1 to 32 integers/],
+    ['a partly overlapping out', () => { const b = new Float32Array(12); native().applyMask(b.subarray(0, 8), b.subarray(4, 12), new Uint32Array(1), double, layout); }, RangeError, /out must be x itself or not overlap x/],
     ['rounds other than 7 or 10', () => native().philoxBlock(new Uint32Array(4), new Uint32Array(2), 8 as never, new Uint32Array(4)), RangeError, /rounds must be 7 or 10/],
     ['a key of 3 words', () => native().philoxBlock(new Uint32Array(4), new Uint32Array(3), 10, new Uint32Array(4)), RangeError, /key must be a Uint32Array of 2 words/],
   ] as const)('throws on %s', (_, call, error, message) => {
@@ -129,6 +130,6 @@ describe.runIf(nativeLoad.backend !== undefined)('native binding checks', () => 
     const x = new Float32Array(16);
     structuredClone(x.buffer, { transfer: [x.buffer] });
     expect(x.length).toBe(0);
-    expect(() => native().dropoutFused(x, x, null, stream, 2)).not.toThrow();
+    expect(() => native().dropoutFused(x, x, null, stream, double)).not.toThrow();
   });
 });

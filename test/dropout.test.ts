@@ -4,13 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dropout, dropoutBackward, dropoutWithMask, Generator, type FloatArray } from '../lib/index.js';
-import { backendNames, expectSameBits, maskBit, randomArray } from './support.js';
+import { backendNames, expectSameBits, maskBit, randomArray, dtypes, type FloatType } from './support.js';
 
-type FloatType = Float32ArrayConstructor | Float64ArrayConstructor;
-const dtypes: [string, FloatType][] = [
-  ['float32', Float32Array],
-  ['float64', Float64Array],
-];
 
 /** out[j] = bit(mask index of j) ? x[j] * scale : +0, with noise-shape broadcasting by coordinates. */
 function referenceApply(

@@ -30,13 +30,8 @@ import {
   type FloatArray,
   type Uint64Like,
 } from '../lib/index.js';
-import { backendNames, expectSameBits, randomArray } from './support.js';
+import { backendNames, expectSameBits, randomArray, dtypes } from './support.js';
 
-type FloatType = Float32ArrayConstructor | Float64ArrayConstructor;
-const dtypes: [string, FloatType][] = [
-  ['float32', Float32Array],
-  ['float64', Float64Array],
-];
 
 /** What every case's layer is built with besides its own settings. */
 interface Common {
@@ -127,8 +122,6 @@ const cases: LayerCase[] = [
 ];
 
 const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
-/** randomArray for a dtype chosen at run time. */
-const randomOf = (Type: FloatType, n: number, seed: number): FloatArray => randomArray<FloatArray>(Type, n, seed);
 const storages = (layerCase: LayerCase): (MaskStorage | undefined)[] => (layerCase.masked ? ['bits', 'recompute'] : [undefined]);
 
 describe.each(backendNames)('layers on the %s backend', (backend) => {
@@ -140,8 +133,8 @@ describe.each(backendNames)('layers on the %s backend', (backend) => {
       it.each(storages(layerCase))('step k forwards and backwards like the functional API with (seed, stream k) (maskStorage %s)', (maskStorage) => {
         const layer = make({ seed: 1234, backend, maskStorage });
         for (let step = 0; step < 4; step++) {
-          const x = randomOf(Type, n, 10 + step);
-          const grad = randomOf(Type, n, 20 + step);
+          const x = randomArray(Type, n, 10 + step);
+          const grad = randomArray(Type, n, 20 + step);
           const expected = reference(x, { seed: 1234, stream: step, backend });
           expectSameBits(layer.forward(x, { shape }), expected.output, `forward ${step}`);
           expectSameBits(layer.backward(grad), expected.backward(grad), `backward ${step}`);
@@ -167,8 +160,8 @@ describe.each(backendNames)('layers on the %s backend', (backend) => {
         const generator = new Generator(5);
         const layer = make({ generator, backend }).eval();
         expect(layer.training).toBe(false);
-        const x = randomOf(Type, n, 30);
-        const grad = randomOf(Type, n, 31);
+        const x = randomArray(Type, n, 30);
+        const grad = randomArray(Type, n, 31);
         const expected = reference(x, { training: false, backend });
         const output = layer.forward(x, { shape });
         expectSameBits(output, expected.output);
@@ -191,8 +184,8 @@ describe.each(backendNames)('layers on the %s backend', (backend) => {
       });
 
       it('writes into out, in place when out is x, and its backward into out or in place', () => {
-        const x = randomOf(Type, n, 40);
-        const grad = randomOf(Type, n, 41);
+        const x = randomArray(Type, n, 40);
+        const grad = randomArray(Type, n, 41);
         const expected = reference(x, { seed: 7, stream: 0, backend });
         const expectedGrad = expected.backward(grad);
         const out = new Type(n);
@@ -289,10 +282,10 @@ describe.each(backendNames)('layers on the %s backend', (backend) => {
         const bits = make({ seed: 77, backend, maskStorage: 'bits' });
         const recompute = make({ seed: 77, backend, maskStorage: 'recompute' });
         for (let step = 0; step < 3; step++) {
-          const x = randomOf(Type, n, 70 + step);
+          const x = randomArray(Type, n, 70 + step);
           expectSameBits(recompute.forward(x, { shape }), bits.forward(x, { shape }), `${name} forward ${step}`);
           for (const GradType of [Float32Array, Float64Array]) {
-            const grad = randomOf(GradType, n, 80 + step);
+            const grad = randomArray(GradType, n, 80 + step);
             expectSameBits(recompute.backward(grad), bits.backward(grad), `${name} ${Type.name} backward ${step} ${GradType.name}`);
           }
         }

@@ -13,13 +13,9 @@ import {
   gaussianNoise,
   type DropoutOptions,
 } from '../lib/index.js';
-import { expectSameBits, nativeLoad, randomArray, testRandom } from './support.js';
+import { expectSameBits, nativeLoad, randomArray, testRandom, dtypes } from './support.js';
 
 const rates = [0, 1e-12, 0.1, 0.5, 0.9, 1];
-const dtypes = [
-  ['float32', Float32Array],
-  ['float64', Float64Array],
-] as const;
 
 /** Runs one forward and backward on both backends and compares every bit. */
 function expectParity(x: Float32Array | Float64Array, options: Omit<DropoutOptions, 'backend'>, label: string): void {

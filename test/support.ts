@@ -32,6 +32,15 @@ export function readTestData(name: string): string[] {
     .filter((line) => line.trim() !== '' && !line.startsWith('#'));
 }
 
+/** A float array constructor. */
+export type FloatType = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** Both dtypes, named, for describe.each / it.each. */
+export const dtypes: [string, FloatType][] = [
+  ['float32', Float32Array],
+  ['float64', Float64Array],
+];
+
 /** A deterministic pseudo-random source for test inputs (mulberry32), independent of the library. */
 export function testRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -45,13 +54,9 @@ export function testRandom(seed: number): () => number {
 }
 
 /** An array of `n` values in [-8, 8) from `testRandom(seed)`. */
-export function randomArray<T extends Float32Array | Float64Array>(
-  type: new (n: number) => T,
-  n: number,
-  seed: number,
-): T {
+export function randomArray<C extends FloatType>(type: C, n: number, seed: number): InstanceType<C> {
   const next = testRandom(seed);
-  const array = new type(n);
+  const array = new type(n) as InstanceType<C>;
   for (let i = 0; i < n; i++) array[i] = next() * 16 - 8;
   return array;
 }

@@ -25,13 +25,8 @@ import {
   type FloatArray,
 } from '../lib/index.js';
 import { jsBackend } from '../lib/backend/js.js';
-import { backendNames, expectSameBits, randomArray } from './support.js';
+import { backendNames, expectSameBits, randomArray, dtypes, type FloatType } from './support.js';
 
-type FloatType = Float32ArrayConstructor | Float64ArrayConstructor;
-const dtypes: [string, FloatType][] = [
-  ['float32', Float32Array],
-  ['float64', Float64Array],
-];
 const roundFor = (Type: FloatType) => (Type === Float32Array ? Math.fround : (v: number) => v);
 
 /** The standard normals of (seed, stream) from `offset`, by the JS reference implementation. */
@@ -59,7 +54,7 @@ describe.each(backendNames)('the dropout family on the %s backend', (backend) =>
         const x = randomArray(Type, shape.reduce((p, d) => p * d, 1), dims);
         const { output, mask } = spatialDropoutWithMask(x, { rate: 0.5, shape, dims, dataFormat, seed: 4, backend });
         expect(mask.noiseShape).toEqual(noiseShape);
-        expect(mask.size).toBe(noiseShape.reduce((p, d) => p * d, 1));
+        expect(mask.size).toBe((noiseShape as readonly number[]).reduce((p, d) => p * d, 1));
         const reference = dropoutWithMask(x, { rate: 0.5, shape, noiseShape, seed: 4, backend });
         expectSameBits(output, reference.output);
         expectSameBits(mask.bits(), reference.mask.bits());

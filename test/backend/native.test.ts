@@ -112,7 +112,7 @@ describe.runIf(nativeLoad.backend !== undefined)('native binding checks', () => 
     ['out of another type', () => native().dropoutFused(new Float32Array(8), new Float64Array(8), null, stream, double), TypeError, /out must have the same type and length as x/],
     ['out of another length', () => native().dropoutFused(new Float32Array(8), new Float32Array(7), null, stream, double), RangeError, /out must have the same type and length as x/],
     ['a short mask', () => native().dropoutFused(new Float32Array(33), new Float32Array(33), new Uint32Array(1), stream, double), RangeError, /maskBits is too short: need 2 words, got 1/],
-    ['a threshold above 2**32', () => native().dropoutFused(new Float32Array(8), new Float32Array(8), null, { ...stream, dropThreshold: 2 ** 32 + 1 }, 2), RangeError, /dropThreshold must be an integer in \[0, 2\*\*32\]/],
+    ['a threshold above 2**32', () => native().dropoutFused(new Float32Array(8), new Float32Array(8), null, { ...stream, dropThreshold: 2 ** 32 + 1 }, double), RangeError, /dropThreshold must be an integer in \[0, 2\*\*32\]/],
     ['a fractional key', () => native().generateMask(new Uint32Array(1), 8, { ...stream, keyLo: 0.5 }), RangeError, /keyLo must be an integer/],
     ['an offset that wraps past 2**64', () => native().randomWords(new Uint32Array(8), { ...stream, offsetLo: 2 ** 32 - 4, offsetHi: 2 ** 32 - 1 }), RangeError, /offset \+ words.length - 1 exceeds 2\*\*64 - 1/],
     ['dims whose product is not the length', () => native().applyMask(new Float32Array(8), new Float32Array(8), new Uint32Array(1), double, { dims: [3], maskStrides: [1] }), RangeError, /the product of dims must equal x.length \(8\)/],

@@ -3,7 +3,22 @@
  * nothing written (out keeps its sentinel) and no stream taken before the throw.
  */
 import { describe, expect, it } from 'vitest';
-import { dropout, dropoutBackward, dropoutWithMask, Generator, philoxWords, type BackendName } from '../lib/index.js';
+import {
+  alphaDropout,
+  biasDropoutAdd,
+  biasDropoutAddBackward,
+  dropout,
+  dropoutBackward,
+  dropoutWithMask,
+  gaussianDropout,
+  gaussianDropoutBackward,
+  gaussianDropoutWithNoise,
+  gaussianNoise,
+  Generator,
+  philoxWords,
+  spatialDropout,
+  type BackendName,
+} from '../lib/index.js';
 import { backendNames } from './support.js';
 
 const SENTINEL = 12345;
@@ -75,6 +90,26 @@ const cases: ErrorCase[] = [
   { name: 'backward out of another length', call: ({ backend }) => dropoutBackward(x, mask, { out: new Float32Array(3), backend }), error: RangeError, message: /out to have the length of grad/ },
   { name: 'philoxWords into a Float32Array', call: ({ out, backend }) => philoxWords(out as never, { seed: 1, backend }), error: TypeError, message: /Uint32Array for out but received a Float32Array/ },
   { name: 'philoxWords without a seed', call: () => philoxWords(new Uint32Array(4), {} as never), error: TypeError, message: /Missing required option 'seed'/ },
+  { name: 'noiseShape and broadcastDims together', call: forward({ shape: [3, 4], noiseShape: [3, 1], broadcastDims: [1] }), error: RangeError, message: /either noiseShape or broadcastDims in the options of dropout, not both/ },
+  { name: 'broadcastDims past the rank', call: forward({ shape: [3, 4], broadcastDims: [2] }), error: RangeError, message: /broadcastDims\[0\] to be an axis of shape \[3, 4\] \(an integer in \[-2, 1\]\) but received 2/ },
+  { name: 'broadcastDims not an array', call: forward({ shape: [3, 4], broadcastDims: 1 }), error: TypeError, message: /array of axes for broadcastDims but received 1/ },
+  { name: 'scaling unknown', call: forward({ scaling: 'test' }), error: RangeError, message: /'train' or 'inference' for scaling but received the string "test"/ },
+  { name: 'spatialDropout of the wrong rank', call: ({ out, generator, backend }) => spatialDropout(x, { rate: 0.5, shape: [3, 4], dims: 1, generator, out, backend }), error: RangeError, message: /shape of rank 3 \(N, S, C\) for 1D spatial dropout but received shape \[3, 4\] of rank 2/ },
+  { name: 'spatialDropout without dims', call: ({ out, generator, backend }) => spatialDropout(x, { rate: 0.5, shape: [1, 3, 4], generator, out, backend } as never), error: TypeError, message: /Missing required option 'dims' in the options of spatialDropout/ },
+  { name: 'spatialDropout with dims 4', call: ({ out, generator, backend }) => spatialDropout(x, { rate: 0.5, shape: [1, 3, 4], dims: 4 as never, generator, out, backend }), error: RangeError, message: /1, 2 or 3 for dims but received 4/ },
+  { name: 'spatialDropout with an unknown dataFormat', call: ({ out, generator, backend }) => spatialDropout(x, { rate: 0.5, shape: [1, 3, 4], dims: 1, dataFormat: 'NHWC' as never, generator, out, backend }), error: RangeError, message: /'channelsLast' or 'channelsFirst' for dataFormat/ },
+  { name: 'alphaDropout at rate 1', call: ({ out, generator, backend }) => alphaDropout(x, { rate: 1, generator, out, backend }), error: RangeError, message: /\[0, 1\) for rate but received 1: alpha dropout cannot drop everything/ },
+  { name: 'gaussianDropout at rate 1', call: ({ out, generator, backend }) => gaussianDropout(x, { rate: 1, generator, out, backend }), error: RangeError, message: /rate \/ \(1 - rate\) would be infinite/ },
+  { name: 'gaussianDropout at rate NaN', call: ({ out, generator, backend }) => gaussianDropout(x, { rate: NaN, generator, out, backend }), error: RangeError, message: /\[0, 1\] for rate but received NaN/ },
+  { name: 'gaussianNoise with a negative stddev', call: ({ out, generator, backend }) => gaussianNoise(x, { stddev: -0.1, generator, out, backend }), error: RangeError, message: /finite number >= 0 for stddev but received -0.1/ },
+  { name: 'gaussianNoise with a string stddev', call: ({ out, generator, backend }) => gaussianNoise(x, { stddev: '1' as never, generator, out, backend }), error: TypeError, message: /for stddev but received the string "1"/ },
+  { name: 'gaussianDropoutBackward with a mask', call: ({ out, backend }) => gaussianDropoutBackward(x, mask as never, { out, backend }), error: TypeError, message: /NoiseRecord for noise but received a DropoutMask/ },
+  { name: 'gaussianDropoutBackward with a grad of another length', call: ({ out, backend }) => gaussianDropoutBackward(new Float32Array(5), gaussianDropoutWithNoise(x, { rate: 0.5, seed: 1 }).noise, { out, backend }), error: RangeError, message: /grad to have 12 elements \(the forward's\) but it has 5/ },
+  { name: 'biasDropoutAdd with a bias that does not divide x', call: ({ out, generator, backend }) => biasDropoutAdd(x, new Float32Array(5), new Float32Array(12), { rate: 0.5, generator, out, backend }), error: RangeError, message: /length of x \(12\) to be a multiple of the length of bias \(5\)/ },
+  { name: 'biasDropoutAdd with a Float64Array residual', call: ({ out, generator, backend }) => biasDropoutAdd(x, new Float32Array(4), new Float64Array(12) as never, { rate: 0.5, generator, out, backend }), error: TypeError, message: /residual to be a Float32Array like x but received a Float64Array/ },
+  { name: 'biasDropoutAdd with a residual of another length', call: ({ out, generator, backend }) => biasDropoutAdd(x, new Float32Array(4), new Float32Array(8), { rate: 0.5, generator, out, backend }), error: RangeError, message: /residual to have the length of x \(12\) but its length is 8/ },
+  { name: 'biasDropoutAdd with out over the bias', call: ({ out, generator, backend }) => biasDropoutAdd(out.subarray(0, 8), out.subarray(8, 12), new Float32Array(8), { rate: 0.5, generator, out: out.subarray(4, 12), backend }), error: RangeError, message: /out to be x itself or not to overlap it/ },
+  { name: 'biasDropoutAddBackward with a grad of another length', call: ({ out, backend }) => biasDropoutAddBackward(new Float32Array(3), mask, { out, backend }), error: RangeError, message: /grad to have 12 elements/ },
   { name: 'Generator with a negative seed', call: () => new Generator(-5), error: RangeError, message: /for seed but received -5/ },
   { name: 'Generator with a bigint stream above 2**64 - 1', call: () => new Generator(1, { stream: 2n ** 64n }), error: RangeError, message: /for options.stream/ },
   { name: 'Generator.fork with a fractional index', call: ({ generator }) => generator.fork(0.5), error: RangeError, message: /for index but received 0.5/ },

@@ -7,100 +7,150 @@ import { philox4x32Block } from '../philox.js';
 import type { Backend, BroadcastLayout, FloatArray, KeepTransform, MaskStream, NoiseMode } from './types.js';
 
 /**
- * Walks the Philox blocks of one stream from a global element index that need not be a multiple
- * of 4. One instance per call; the current block's words live in `words`.
+ * The Philox words of one stream, from a global element index that need not be a multiple of 4.
+ * One module-wide instance, reset by each kernel call: JavaScript runs one call at a time and the
+ * kernels never call out, so no call allocates anything but its output.
  */
-class BlockCursor {
-  readonly words = new Uint32Array(4);
-  /** True right after a new block was generated, until the caller clears it. */
+class PhiloxWords {
+  /** The current block's four words (int32: the same bits as uint32, kept in registers by V8). */
+  readonly words = new Int32Array(4);
+  /** Index of the next word in `words`; 4 means the block is used up. */
+  wordIndex = 0;
+  /** True right after a new block was generated, until a reader clears it. */
   freshBlock = true;
-  private blockLo: number;
-  private blockHi: number;
-  private wordIndex: number;
+  private keyLo = 0;
+  private keyHi = 0;
+  private streamLo = 0;
+  private streamHi = 0;
+  private blockLo = 0;
+  private blockHi = 0;
+  /** `dropThreshold - 2**31`: `u >= D` for uint32 u is `(u ^ 2**31) >= D - 2**31` in int32. */
+  private signedThreshold = 0;
 
-  constructor(private readonly stream: MaskStream) {
+  reset(stream: MaskStream): this {
+    this.keyLo = stream.keyLo;
+    this.keyHi = stream.keyHi;
+    this.streamLo = stream.streamLo;
+    this.streamHi = stream.streamHi;
     // block = offset >> 2 for a 64-bit offset held as two uint32 halves
-    this.blockLo = ((stream.offsetLo >>> 2) | (stream.offsetHi << 30)) >>> 0;
+    this.blockLo = (stream.offsetLo >>> 2) | (stream.offsetHi << 30);
     this.blockHi = stream.offsetHi >>> 2;
     this.wordIndex = stream.offsetLo & 3;
+    this.signedThreshold = stream.dropThreshold - 2 ** 31;
     this.generate();
+    return this;
   }
 
-  /** Advances one element and returns its word's index (0 … 3) in `words`. */
+  /** Advances one element and returns the index (0 … 3) of its word in `words`. */
   next(): number {
-    if (this.wordIndex === 4) {
-      this.blockLo = (this.blockLo + 1) >>> 0;
-      if (this.blockLo === 0) this.blockHi = (this.blockHi + 1) >>> 0;
-      this.wordIndex = 0;
-      this.generate();
-    }
+    if (this.wordIndex === 4) this.nextBlock();
     return this.wordIndex++;
   }
 
-  /** The next raw 32-bit word of the stream. */
+  /** The next raw 32-bit word of the stream, as an int32. */
   nextWord(): number {
     return this.words[this.next()]!;
   }
 
   /** The keep decisions of the next `count` (<= 32) mask elements, lowest bit first. */
   nextMaskWord(count: number): number {
-    const dropThreshold = this.stream.dropThreshold;
+    const { words, signedThreshold } = this;
+    let wordIndex = this.wordIndex;
     let maskWord = 0;
     for (let bit = 0; bit < count; bit++) {
-      if (this.nextWord() >= dropThreshold) maskWord |= 1 << bit;
+      if (wordIndex === 4) {
+        this.nextBlock();
+        wordIndex = 0;
+      }
+      if ((words[wordIndex++]! ^ 0x80000000) >= signedThreshold) maskWord |= 1 << bit;
     }
+    this.wordIndex = wordIndex;
     return maskWord;
   }
 
+  private nextBlock(): void {
+    this.blockLo = (this.blockLo + 1) | 0;
+    if (this.blockLo === 0) this.blockHi = (this.blockHi + 1) | 0;
+    this.wordIndex = 0;
+    this.generate();
+  }
+
   private generate(): void {
-    const { keyLo, keyHi, streamLo, streamHi } = this.stream;
-    philox4x32Block(this.blockLo, this.blockHi, streamLo, streamHi, keyLo, keyHi, this.words);
+    philox4x32Block(this.blockLo, this.blockHi, this.streamLo, this.streamHi, this.keyLo, this.keyHi, this.words);
     this.freshBlock = true;
   }
 }
 
-/** The standard normal values of a stream, element by element: four per Philox block. */
-class NormalCursor {
-  private readonly blocks: BlockCursor;
-  private readonly normals = new Float64Array(4);
-  private readonly pair = new Float64Array(2);
-  private readonly sinCos = new Float64Array(2);
+const philoxWords = new PhiloxWords();
 
-  constructor(stream: MaskStream) {
-    this.blocks = new BlockCursor(stream);
-  }
+/** The standard normal values of a stream, element by element: four per Philox block. */
+const normals = {
+  values: new Float64Array(4),
+  pair: new Float64Array(2),
+  sinCos: new Float64Array(2),
+
+  reset(stream: MaskStream): void {
+    philoxWords.reset(stream);
+  },
 
   next(): number {
-    const wordIndex = this.blocks.next();
-    if (this.blocks.freshBlock) {
-      const { words } = this.blocks;
+    const wordIndex = philoxWords.next();
+    if (philoxWords.freshBlock) {
+      const { words } = philoxWords;
       for (let first = 0; first < 4; first += 2) {
-        normalPair(words[first]!, words[first + 1]!, this.pair, this.sinCos);
-        this.normals[first] = this.pair[0]!;
-        this.normals[first + 1] = this.pair[1]!;
+        normalPair(words[first]! >>> 0, words[first + 1]! >>> 0, this.pair, this.sinCos);
+        this.values[first] = this.pair[0]!;
+        this.values[first + 1] = this.pair[1]!;
       }
-      this.blocks.freshBlock = false;
+      philoxWords.freshBlock = false;
     }
-    return this.normals[wordIndex]!;
+    return this.values[wordIndex]!;
+  },
+};
+
+/**
+ * Writes `count` (<= 32) elements from `start`: kept (bit set in `maskWord`) → `x * scale`, plus
+ * `shift` when there is one (float32: the product rounded first, as C++ does); dropped →
+ * `dropValue`, by selection, so a dropped NaN or Infinity never leaks through.
+ */
+function applyMaskWord(
+  x: FloatArray,
+  out: FloatArray,
+  start: number,
+  count: number,
+  maskWord: number,
+  transform: RoundedTransform,
+): void {
+  const { scale, shift, dropValue, float32 } = transform;
+  if (shift === null) {
+    for (let bit = 0; bit < count; bit++) {
+      out[start + bit] = (maskWord >>> bit) & 1 ? x[start + bit]! * scale : dropValue;
+    }
+  } else {
+    for (let bit = 0; bit < count; bit++) {
+      const product = x[start + bit]! * scale;
+      out[start + bit] = (maskWord >>> bit) & 1 ? (float32 ? Math.fround(product) : product) + shift : dropValue;
+    }
   }
 }
 
-const identity = (value: number): number => value;
-
-/**
- * Rounds to the array's precision: what storing into it does, and what the C++ kernels do to each
- * intermediate result and to each parameter they cast to the element type.
- */
-function rounding(array: FloatArray): (value: number) => number {
-  return array instanceof Float32Array ? Math.fround : identity;
+/** A KeepTransform with its parameters rounded to the array's type, as the C++ kernels cast them. */
+interface RoundedTransform {
+  readonly scale: number;
+  readonly shift: number | null;
+  readonly dropValue: number;
+  readonly float32: boolean;
 }
 
-/** The value of a kept element under `transform`, each operation rounded to the array's type. */
-function keptValue(transform: KeepTransform, round: (value: number) => number): (value: number) => number {
-  const scale = round(transform.scale);
-  if (transform.shift === null) return (value) => value * scale;
-  const shift = round(transform.shift);
-  return (value) => round(value * scale) + shift;
+function roundedTransform(array: FloatArray, transform: KeepTransform): RoundedTransform {
+  const float32 = array instanceof Float32Array;
+  const round = float32 ? Math.fround : (value: number) => value;
+  return {
+    scale: round(transform.scale),
+    shift: transform.shift === null ? null : round(transform.shift),
+    dropValue: round(transform.dropValue),
+    float32,
+  };
 }
 
 function dropoutFused(
@@ -111,27 +161,25 @@ function dropoutFused(
   transform: KeepTransform,
 ): void {
   const n = x.length;
-  const keep = keptValue(transform, rounding(x));
-  const dropValue = transform.dropValue;
-  const cursor = new BlockCursor(stream);
+  const rounded = roundedTransform(x, transform);
+  philoxWords.reset(stream);
   for (let start = 0; start < n; start += 32) {
     const count = Math.min(32, n - start);
-    const maskWord = cursor.nextMaskWord(count);
-    for (let bit = 0; bit < count; bit++) {
-      const j = start + bit;
-      // select, not multiply: a dropped NaN or Infinity never leaks through
-      out[j] = (maskWord >>> bit) & 1 ? keep(x[j]!) : dropValue;
-    }
+    const maskWord = philoxWords.nextMaskWord(count);
+    applyMaskWord(x, out, start, count, maskWord, rounded);
     if (maskBits !== null) maskBits[start / 32] = maskWord;
   }
 }
 
 function generateMask(maskBits: Uint32Array, count: number, stream: MaskStream): void {
-  const cursor = new BlockCursor(stream);
+  philoxWords.reset(stream);
   for (let start = 0; start < count; start += 32) {
-    maskBits[start / 32] = cursor.nextMaskWord(Math.min(32, count - start));
+    maskBits[start / 32] = philoxWords.nextMaskWord(Math.min(32, count - start));
   }
 }
+
+/** applyMask's coordinates: one per axis (at most 32, see shape.ts MAX_RANK), reused. */
+const odometer = new Float64Array(32);
 
 function applyMask(
   x: FloatArray,
@@ -142,20 +190,24 @@ function applyMask(
 ): void {
   const n = x.length;
   if (n === 0) return;
-  const keep = keptValue(transform, rounding(x));
-  const dropValue = transform.dropValue;
+  const { scale, shift, dropValue, float32 } = roundedTransform(x, transform);
   const { dims, maskStrides } = layout;
   const rank = dims.length;
   const innerSize = dims[rank - 1]!;
   const innerStride = maskStrides[rank - 1]!;
   // odometer over the outer axes; the innermost axis runs as a tight loop
-  const coords = new Array<number>(rank).fill(0);
+  const coords = odometer.fill(0, 0, rank);
   let maskBase = 0;
   for (let start = 0; start < n; start += innerSize) {
     let maskIndex = maskBase;
     for (let j = start, end = start + innerSize; j < end; j++) {
-      const kept = (maskBits[Math.floor(maskIndex / 32)]! >>> (maskIndex % 32)) & 1;
-      out[j] = kept ? keep(x[j]!) : dropValue;
+      // maskBits has fewer than 2**32 words, so the word index fits >>> 0
+      if ((maskBits[(maskIndex / 32) >>> 0]! >>> (maskIndex & 31)) & 1) {
+        const product = x[j]! * scale;
+        out[j] = shift === null ? product : (float32 ? Math.fround(product) : product) + shift;
+      } else {
+        out[j] = dropValue;
+      }
       maskIndex += innerStride;
     }
     for (let axis = rank - 2; axis >= 0; axis--) {
@@ -168,11 +220,11 @@ function applyMask(
 }
 
 function gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stddev: number, mode: NoiseMode): void {
-  const cursor = new NormalCursor(stream);
+  normals.reset(stream);
   if (mode === 'multiply') {
-    for (let i = 0; i < x.length; i++) out[i] = x[i]! * (1 + stddev * cursor.next());
+    for (let i = 0; i < x.length; i++) out[i] = x[i]! * (1 + stddev * normals.next());
   } else {
-    for (let i = 0; i < x.length; i++) out[i] = x[i]! + stddev * cursor.next();
+    for (let i = 0; i < x.length; i++) out[i] = x[i]! + stddev * normals.next();
   }
 }
 
@@ -186,17 +238,22 @@ function biasDropoutAdd(
   scale: number,
 ): void {
   const n = x.length;
-  const round = rounding(x);
-  const keptScale = round(scale);
+  const float32 = x instanceof Float32Array;
+  const keptScale = float32 ? Math.fround(scale) : scale;
   const columns = bias.length;
-  const cursor = new BlockCursor(stream);
+  philoxWords.reset(stream);
   let column = 0;
   for (let start = 0; start < n; start += 32) {
     const count = Math.min(32, n - start);
-    const maskWord = cursor.nextMaskWord(count);
+    const maskWord = philoxWords.nextMaskWord(count);
     for (let bit = 0; bit < count; bit++) {
       const j = start + bit;
-      const droppedOut = (maskWord >>> bit) & 1 ? round(round(x[j]! + bias[column]!) * keptScale) : 0;
+      let droppedOut = 0;
+      if ((maskWord >>> bit) & 1) {
+        const biased = x[j]! + bias[column]!;
+        const scaled = (float32 ? Math.fround(biased) : biased) * keptScale;
+        droppedOut = float32 ? Math.fround(scaled) : scaled;
+      }
       out[j] = residual[j]! + droppedOut;
       if (++column === columns) column = 0;
     }
@@ -204,28 +261,33 @@ function biasDropoutAdd(
   }
 }
 
+/** float64 accumulators for columnSums, grown as needed and reused. */
+let columnAccumulators = new Float64Array(0);
+
 function columnSums(rows: FloatArray, out: FloatArray): void {
   const columns = out.length;
-  const sums = new Float64Array(columns);
+  if (columnAccumulators.length < columns) columnAccumulators = new Float64Array(columns);
+  const sums = columnAccumulators;
+  for (let c = 0; c < columns; c++) sums[c] = 0;
   for (let start = 0; start < rows.length; start += columns) {
     for (let c = 0; c < columns; c++) sums[c] += rows[start + c]!;
   }
-  out.set(sums);
+  for (let c = 0; c < columns; c++) out[c] = sums[c]!;
 }
 
 function scale(x: FloatArray, out: FloatArray, factor: number): void {
-  const roundedFactor = rounding(x)(factor);
+  const roundedFactor = x instanceof Float32Array ? Math.fround(factor) : factor;
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * roundedFactor;
 }
 
 function randomWords(words: Uint32Array, stream: MaskStream): void {
-  const cursor = new BlockCursor(stream);
-  for (let i = 0; i < words.length; i++) words[i] = cursor.nextWord();
+  philoxWords.reset(stream);
+  for (let i = 0; i < words.length; i++) words[i] = philoxWords.nextWord();
 }
 
 function normalValues(out: Float64Array, stream: MaskStream): void {
-  const cursor = new NormalCursor(stream);
-  for (let i = 0; i < out.length; i++) out[i] = cursor.next();
+  normals.reset(stream);
+  for (let i = 0; i < out.length; i++) out[i] = normals.next();
 }
 
 /** The pure JavaScript backend, always available. */

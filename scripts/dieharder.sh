@@ -11,7 +11,7 @@ report=docs/dieharder.txt
 {
   echo "# dieharder -a -g 200 on simd-dropout's Philox4x32-10 words"
   echo "# command: node dist/cli.js rng --seed $seed --stream $stream | dieharder -a -g 200"
-  echo "# simd-dropout $(node -p "require('./package.json').version"), $(node -p "JSON.stringify(require('node:os').cpus()[0].model)"), node $(node --version), $(dieharder -h 2>&1 | grep -m1 -o 'Version [0-9.]*' || true), $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "# simd-dropout $(node -p "require('./package.json').version"), $(node -p "JSON.stringify(require('node:os').cpus()[0].model)"), node $(node --version), $(dieharder -h 2>&1 | grep -m1 -io 'version [0-9.]*' || true), $(date -u +%Y-%m-%dT%H:%MZ)"
   # dieharder ends the pipe when it is done; the generator then stops on EPIPE
   node dist/cli.js rng --seed "$seed" --stream "$stream" | dieharder -a -g 200
 } > "$report.tmp"

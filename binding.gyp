@@ -5,8 +5,13 @@
       "sources": [
         "native/addon.cc",
         "native/binding.cc",
+        "native/pool.cc",
+        "native/cpu.cc",
         "native/dispatch.cc",
-        "native/kernels_scalar.cc"
+        "native/kernels_scalar.cc",
+        "native/kernels_sse2.cc",
+        "native/kernels_avx2.cc",
+        "native/kernels_neon.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

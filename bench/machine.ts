@@ -9,7 +9,7 @@ import os from 'node:os';
 export interface MachineDescription {
   /** `os.cpus()[0].model`, as the OS reports it (a VM may hide the exact part). */
   readonly cpuModel: string;
-  /** Logical cores the OS offers this process (the kernels use one). */
+  /** Logical cores the OS offers this process: the threads of the "all threads" rows. */
   readonly logicalCores: number;
   readonly arch: string;
   readonly platform: string;

@@ -1,202 +1,350 @@
 /**
- * The results file of the benchmark (bench/results/latest.json) and the Markdown made from it.
- * The Markdown is a function of the JSON alone, so a saved run's table can be regenerated
- * (`node bench/dist/render.js [results.json]`) without measuring again.
+ * The Markdown made from a results file: the full report (bench/results/latest.md) and the part
+ * the README shows (bench/results/README-snippet.md). Both are functions of the JSON alone.
  */
-import type { BackendName, Info } from 'simd-dropout';
-import type { MachineDescription } from './machine.js';
+import {
+  formatBytes,
+  formatCount,
+  formatElementRate,
+  formatGigabytesRate,
+  formatRatio,
+  formatShare,
+  significant,
+} from './format.js';
+import {
+  elementsPerSecond,
+  FAMILY_OPERATIONS,
+  gigabytesPerSecond,
+  isMeasured,
+  isReport,
+  ResultsIndex,
+  startedBusy,
+  systemLabel,
+  type BenchResults,
+  type Dtype,
+  type Measurement,
+  type Operation,
+  type System,
+} from './results.js';
 
-/** What a row times: `dropout`, `dropoutBackward`, or a plain copy (the bandwidth limit). */
-export type Operation = 'forward' | 'backward' | 'copy';
-
-/** One timed call at one size: the statistics of its per-call time. */
-export interface Measurement {
-  readonly operation: Operation;
-  /** The backend the call named; null for the copy, which is no library call. */
-  readonly backend: BackendName | null;
-  /** Elements per call. */
-  readonly n: number;
-  /** Bytes the call reads plus writes, per element. */
-  readonly bytesPerElement: number;
-  /** Median time per call, in nanoseconds: the number the table is made from. */
-  readonly p50Ns: number;
-  readonly p25Ns: number;
-  readonly p75Ns: number;
-  /** Samples mitata kept (each the mean of a batch of calls when calls are short). */
-  readonly samples: number;
-  /** Calls timed in all. */
-  readonly iterations: number;
-}
-
-/** Whether the native backend could be measured, and if not, why. */
-export type NativeStatus =
-  | { readonly available: true }
-  | { readonly available: false; readonly reason: string };
-
-/** Everything a run measured, and everything needed to read it. */
-export interface BenchResults {
-  readonly schemaVersion: 1;
-  /** ISO 8601 time the run started. */
-  readonly date: string;
-  readonly mode: 'full' | 'quick';
-  readonly machine: MachineDescription;
-  readonly node: { readonly version: string; readonly v8: string };
-  /** The harness and its version, e.g. `mitata 1.0.34`. */
-  readonly harness: string;
-  /** `info()` of simd-dropout, verbatim. */
-  readonly info: Info;
-  readonly native: NativeStatus;
-  /** The SIMD_DROPOUT_* environment variables set during the run (they pin backend or ISA). */
-  readonly env: Readonly<Record<string, string>>;
-  readonly workload: {
-    readonly dtype: 'float32';
-    readonly rate: number;
-    readonly seed: number;
-    readonly stream: number;
-    /** The kernels run synchronously on the main thread. */
-    readonly threads: 1;
-    /** `out` is allocated once per size, so no timed call allocates its output. */
-    readonly outPreallocated: true;
-    readonly sizes: readonly number[];
-    /** Each row has at least this many samples and this much measured time, after warm-up. */
-    readonly minSamples: number;
-    readonly minTimeMs: number;
-  };
-  readonly measurements: readonly Measurement[];
-}
-
-/** The function each operation times, as the table names it. */
-const OPERATION_LABELS: Readonly<Record<Operation, string>> = {
+/** The call each operation times, as the tables name it. */
+const OPERATION_LABELS: Readonly<Record<Exclude<Operation, 'copy'>, string>> = {
   forward: '`dropout`',
   backward: '`dropoutBackward`',
-  copy: '`Float32Array.prototype.set`',
+  recompute: "`Dropout` layer `backward`, `maskStorage: 'recompute'`",
+  alphaDropout: '`alphaDropout`',
+  gaussianDropout: '`gaussianDropout`',
+  gaussianNoise: '`gaussianNoise`',
+  biasDropoutAdd: '`biasDropoutAdd`',
+  spatialDropout: '`spatialDropout` (2D)',
 };
 
-/** `v` with `digits` significant digits, never in exponent notation. */
-function significant(v: number, digits: number): string {
-  return v >= 10 ** digits ? v.toFixed(0) : v.toPrecision(digits);
+/** The sections of the per-size tables: what each operation is, in a heading. */
+const SECTIONS: readonly { readonly operation: 'forward' | 'backward' | 'recompute'; readonly heading: string }[] = [
+  { operation: 'forward', heading: 'Forward: `dropout`' },
+  { operation: 'backward', heading: 'Backward with the stored mask: `dropoutBackward`' },
+  { operation: 'recompute', heading: "Backward drawing the mask again: `Dropout` layer with `maskStorage: 'recompute'`" },
+];
+
+/** Skipped rows, collected while a table is written, listed below it. */
+class Footnotes {
+  readonly #lines: string[] = [];
+
+  /** A marker for the cell, and a line below the table saying why. */
+  add(text: string): string {
+    this.#lines.push(`${'†'.repeat(this.#lines.length + 1)} ${text}`);
+    return 'skipped' + '†'.repeat(this.#lines.length);
+  }
+
+  lines(): string[] {
+    return this.#lines.length === 0 ? [] : ['', ...this.#lines.map((line) => `${line}  `)];
+  }
 }
 
-/** 1000 -> `1e3`, 16000000 -> `1.6e7`. */
-function formatCount(n: number): string {
-  return n.toExponential().replace('e+', 'e');
+/** The thread counts and ISAs of the run, for the header. */
+function describeNatives(index: ResultsIndex): string {
+  const main = index.main;
+  if (main === undefined) return '**native:** not measured (the main worker failed)';
+  if (!main.native.available) return `**native:** unavailable — ${main.native.reason.replace(/\s+/g, ' ')}`;
+  const forced = index.results.workers
+    .filter(isReport)
+    .filter((worker) => worker.role === 'isa' && worker.native.available)
+    .map((worker) => worker.info.isa);
+  const all = index.mainNative('all');
+  const threads = all?.kind === 'native' ? `1 and ${all.threads}` : '1';
+  const isas = [`${main.info.isa} (the best this CPU runs)`, ...forced.map((isa) => `${isa} (forced)`)].join(', ');
+  return `**native ISAs:** ${isas} · **native threads:** ${threads}`;
 }
 
-function formatBytes(bytes: number): string {
-  const [value, unit] = bytes >= 2 ** 20 ? [bytes / 2 ** 20, 'MiB'] : [bytes / 2 ** 10, 'KiB'];
-  return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${unit}`;
-}
-
-function elementsPerSecond(m: Measurement): number {
-  return (m.n * 1e9) / m.p50Ns;
-}
-
-/** Bytes per nanosecond is gigabytes per second. */
-function gigabytesPerSecond(m: Measurement): number {
-  return (m.n * m.bytesPerElement) / m.p50Ns;
-}
-
-/** `48.2 M/s · 0.386 GB/s`, or `n/a` for a row that was not measured. */
-function formatThroughput(m: Measurement | undefined): string {
-  if (m === undefined) return 'n/a';
-  const perSecond = elementsPerSecond(m);
-  const elements = perSecond >= 1e9 ? `${significant(perSecond / 1e9, 3)} G/s` : `${significant(perSecond / 1e6, 3)} M/s`;
-  return `${elements} · ${significant(gigabytesPerSecond(m), 3)} GB/s`;
-}
-
-function formatSpeedUp(native: Measurement | undefined, js: Measurement | undefined): string {
-  return native === undefined || js === undefined ? 'n/a' : `×${significant(js.p50Ns / native.p50Ns, 3)}`;
-}
-
-/** The share of the copy's bandwidth a kernel reaches (bytes, since they differ slightly per element). */
-function formatShareOfCopy(m: Measurement | undefined, copy: Measurement | undefined): string {
-  return m === undefined || copy === undefined
-    ? 'n/a'
-    : `${significant((100 * gigabytesPerSecond(m)) / gigabytesPerSecond(copy), 2)} %`;
-}
-
-function headerLine(results: BenchResults): string {
-  const { machine, node, info, workload } = results;
-  const isa = results.native.available ? `${info.isa} (\`info().backend\`: ${info.backend})` : 'n/a (native unavailable)';
+function headerLine(results: BenchResults, index: ResultsIndex): string {
+  const { machine, node, workload } = results;
+  const flags = machine.simdFlags === null ? 'unknown' : machine.simdFlags.join(' ') || 'none';
   return [
     `**Machine:** ${machine.cpuModel}, ${machine.logicalCores} logical cores, ${machine.arch} ${machine.platform} ${machine.osRelease}`,
+    `**CPU SIMD flags:** ${flags}`,
     `**Node:** ${node.version} (V8 ${node.v8})`,
-    `**ISA:** ${isa}`,
+    `**simd-dropout:** ${index.main?.info.version ?? 'unknown'}`,
+    describeNatives(index),
     `**rate:** ${workload.rate}`,
-    `**dtype:** ${workload.dtype}`,
-    `${results.date.slice(0, 10)}, ${results.mode} mode`,
+    `**seed:** ${workload.seed}, stream ${workload.stream}`,
+    `${results.date.slice(0, 10)}, ${results.mode} mode, ${(results.durationSeconds / 60).toFixed(1)} min`,
   ].join(' · ');
 }
 
-function notes(results: BenchResults): string[] {
-  const { machine, workload, info } = results;
-  const bytesPerElement = (['forward', 'backward', 'copy'] as const)
-    .map((operation) => {
-      const m = results.measurements.find((candidate) => candidate.operation === operation);
-      return m === undefined ? undefined : `${OPERATION_LABELS[operation]} ${m.bytesPerElement}`;
-    })
-    .filter((entry) => entry !== undefined);
-  const env = Object.entries(results.env).map(([name, value]) => `${name}=${value}`);
+/** A warning when other work shared the cores, else nothing. */
+function busyWarning(results: BenchResults): string[] {
+  if (!startedBusy(results)) return [];
+  const { loadAverage1m, logicalCores } = results.machine;
   return [
-    `- Throughput: n / median time per call; GB/s counts the bytes a call reads plus writes ` +
-      `(per element: ${bytesPerElement.join(', ')}).`,
-    `- ÷ copy: GB/s as a share of \`Float32Array.prototype.set\` at the same n in the same run — ` +
-      `the memory-bandwidth limit (the cache's, for arrays that fit in cache).`,
-    `- Timing: ${results.harness} \`measure\`, p50 of per-call times, at least ${workload.minSamples} samples ` +
-      `and ${workload.minTimeMs} ms per row after warm-up; \`out\` preallocated (allocation not measured); ` +
-      `seed ${workload.seed}, stream ${workload.stream}, so every call does the same work; ` +
-      `${workload.threads} thread (synchronous calls).`,
-    `- CPU SIMD flags: ${machine.simdFlags === null ? 'unknown' : machine.simdFlags.join(' ') || 'none'}; ` +
-      `${machine.totalMemoryGiB} GiB RAM; load average ${machine.loadAverage1m.toFixed(2)} at start; ` +
-      `simd-dropout ${info.version}` +
-      (env.length === 0 ? '.' : `; environment: ${env.join(' ')}.`),
+    '',
+    `> **The machine was busy:** 1-minute load average ${loadAverage1m.toFixed(2)} on ${logicalCores} logical cores as the ` +
+      'run started, so other work shared the cores: every number is noisier than on a quiet machine, and the threaded rows gain less. ' +
+      'Rerun `npm run bench` on a quiet machine before quoting these numbers.',
+  ];
+}
+
+/** A cell of a per-size table: throughput, and the ratios against JS and the copy. */
+function throughputCell(index: ResultsIndex, system: System, operation: Operation, dtype: Dtype, n: number, notes: Footnotes): string {
+  const row = index.find(system, operation, dtype, n);
+  if (row === undefined) return 'n/a';
+  if (!isMeasured(row)) return notes.add(`${systemLabel(system, dtype)} at n = ${formatCount(n)}: ${row.skipped}.`);
+  const ratios: string[] = [];
+  const js = index.measured({ kind: 'js' }, operation, dtype, n);
+  if (system.kind !== 'js' && js !== undefined) ratios.push(`${formatRatio(js.p50Ns / row.p50Ns)} JS`);
+  const copy = index.measured({ kind: 'copy' }, 'copy', dtype, n);
+  if (system.kind !== 'copy' && copy !== undefined) ratios.push(`${formatShare(gigabytesPerSecond(row) / gigabytesPerSecond(copy))} of copy`);
+  const throughput = `${formatElementRate(elementsPerSecond(row))} · ${formatGigabytesRate(gigabytesPerSecond(row))}`;
+  return ratios.length === 0 ? throughput : `${throughput}<br>${ratios.join(' · ')}`;
+}
+
+/**
+ * One operation on one dtype at every size: a row per system (the copy limit first), a column per
+ * n, each cell the throughput and its ratios against the JS backend and the copy.
+ */
+function sizeTable(index: ResultsIndex, operation: 'forward' | 'backward' | 'recompute', dtype: Dtype): string[] {
+  const { sizes } = index.results.workload;
+  const bytes = dtype === 'float32' ? 4 : 8;
+  const systems = [...index.systems('copy', dtype), ...index.systems(operation, dtype)];
+  const notes = new Footnotes();
+  const rows = systems.map((system) => {
+    const rowOperation = system.kind === 'copy' ? 'copy' : operation;
+    const cells = sizes.map((n) => throughputCell(index, system, rowOperation, dtype, n, notes));
+    return `| ${systemLabel(system, dtype)} | ${cells.join(' | ')} |`;
+  });
+  return [
+    `### ${dtype}`,
+    '',
+    `| system | ${sizes.map((n) => `n = ${formatCount(n)}<br>${formatBytes(n * bytes)}`).join(' | ')} |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} |`,
+    ...rows,
+    ...notes.lines(),
+  ];
+}
+
+/** `a ÷ b` of two rows' throughput, or a dash when either is missing. */
+function speedUp(a: Measurement | undefined, b: Measurement | undefined): string {
+  return a === undefined || b === undefined ? '—' : formatRatio(b.p50Ns / a.p50Ns);
+}
+
+/**
+ * The family next to `dropout`, forward, at the family's sizes: elements/s of every native
+ * configuration and the JS backend, and the speed-ups that show whether each variant scales like
+ * `dropout` — with the ISA (best ÷ scalar), with threads, and over JS.
+ */
+function familyTable(index: ResultsIndex): string[] {
+  const { familySizes, familyDtypes } = index.results.workload;
+  const one = index.mainNative('one');
+  const all = index.mainNative('all');
+  const scalar: System = { kind: 'native', isa: 'scalar', threads: 1 };
+  const bestIsaIsScalar = one?.kind === 'native' && one.isa === 'scalar';
+  const systems = (familyDtypes.length === 0 ? [] : index.systems('alphaDropout', familyDtypes[0]!)).filter(
+    (system) => system.kind === 'native' || system.kind === 'js',
+  );
+  const speedUpHeaders = [
+    bestIsaIsScalar ? null : `SIMD: ${one?.kind === 'native' ? one.isa : 'best'} ÷ scalar`,
+    all === undefined ? null : `threads: ${all.kind === 'native' ? all.threads : ''} ÷ 1`,
+    'best native ÷ JS',
+  ].filter((header) => header !== null);
+  const notes = new Footnotes();
+  const rows = familyDtypes.flatMap((dtype) =>
+    familySizes.flatMap((n) =>
+      (['forward', ...FAMILY_OPERATIONS] as const).map((operation) => {
+        const measured = (system: System | undefined) =>
+          system === undefined ? undefined : index.measured(system, operation, dtype, n);
+        const cells = systems.map((system) => {
+          const row = index.find(system, operation, dtype, n);
+          if (row === undefined) return 'n/a';
+          if (!isMeasured(row)) return notes.add(`${OPERATION_LABELS[operation]}, ${systemLabel(system, dtype)}: ${row.skipped}.`);
+          return formatElementRate(elementsPerSecond(row));
+        });
+        const speedUps = [
+          bestIsaIsScalar ? null : speedUp(measured(one), measured(scalar)),
+          all === undefined ? null : speedUp(measured(all), measured(one)),
+          speedUp(measured(all ?? one), measured({ kind: 'js' })),
+        ].filter((cell) => cell !== null);
+        return `| ${OPERATION_LABELS[operation]} | ${dtype} | ${formatCount(n)} | ${[...cells, ...speedUps].join(' | ')} |`;
+      }),
+    ),
+  );
+  const labels = systems.map((system) => systemLabel(system, 'float32'));
+  return [
+    '| function | dtype | n | ' + [...labels, ...speedUpHeaders].join(' | ') + ' |',
+    '| --- | --- | ---: | ' + [...labels, ...speedUpHeaders].map(() => '---:').join(' | ') + ' |',
+    ...rows,
+    ...notes.lines(),
+  ];
+}
+
+/** The peers measured for the issue on this machine, clearly apart from this run's numbers. */
+function quotedPeersTable(results: BenchResults): string[] {
+  const { quotedPeers } = results;
+  if (quotedPeers.length === 0) return [];
+  const sizes = Object.keys(quotedPeers[0]!.megaElementsPerSecond);
+  return [
+    '## Peers — quoted, not measured in this run',
+    '',
+    'dropout forward, float32, rate 0.5, in elements/s, as measured on this machine for the issue that asked for ' +
+      'this benchmark (TF.js, above, is measured live). Compare with the float32 `dropout` table and the chart, ' +
+      'where they are the dashed lines.',
+    '',
+    `| system | ${sizes.map((n) => `n = ${formatCount(Number(n))}`).join(' | ')} |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} |`,
+    ...quotedPeers.map(
+      (peer) => `| ${peer.name} | ${sizes.map((n) => formatElementRate(peer.megaElementsPerSecond[n]! * 1e6)).join(' | ')} |`,
+    ),
+  ];
+}
+
+/** How the workers ran: their environment and ISA, or why one measured nothing. */
+function workerNotes(results: BenchResults): string[] {
+  return results.workers.map((worker) => {
+    const env = Object.entries(worker.env).map(([name, value]) => `\`${name}=${value}\``).join(' ') || 'no SIMD_DROPOUT_* variables';
+    const what = { main: 'copy, native (best ISA), JS', isa: 'native with a forced ISA', tfjs: 'TF.js' }[worker.role];
+    if (!isReport(worker)) return `  - ${what} (${env}): **failed** — ${worker.failure}; its rows are missing.`;
+    if (worker.role === 'tfjs') {
+      return worker.tfjs == null
+        ? `  - ${what}: **not measured** — TF.js did not load: ${worker.tfjsError ?? 'unknown error'}.`
+        : `  - ${what}: ${worker.rows.length} rows.`;
+    }
+    if (!worker.native.available) {
+      return `  - ${what} (${env}): **native not measured** — ${worker.native.reason.replace(/\s+/g, ' ')}.`;
+    }
+    return `  - ${what} (${env}): ISA ${worker.info.isa}, ${worker.rows.length} rows.`;
+  });
+}
+
+/** How the native rows chose their thread count, and where the library keeps small calls on one thread. */
+function threadsNote(index: ResultsIndex): string[] {
+  const main = index.main;
+  if (main === undefined) return [];
+  if (main.threadsApi === null) return ['- **Threads:** this build of simd-dropout has no `setThreads`, so every native row ran on 1 thread.'];
+  // info() reports the crossovers in builds that have them; read loosely, like setThreads
+  const crossover = (name: string) => {
+    const value: unknown = Reflect.get(main.info, name);
+    return typeof value === 'number' ? String(value) : 'unknown';
+  };
+  return [
+    '- **Threads:** each native row set its thread count with `setThreads(n)` before timing: the main ISA on 1 thread and ' +
+      'on every core; the forced ISAs and the JS backend on 1. With more than one thread set, calls below ' +
+      `\`info().threadCrossover\` (${crossover('threadCrossover')} elements; \`applyThreadCrossover\` ${crossover('applyThreadCrossover')} ` +
+      'for `dropoutBackward`) still run on one thread, as the library decides for every user.',
+  ];
+}
+
+function notes(results: BenchResults, index: ResultsIndex): string[] {
+  const { workload, machine } = results;
+  const { budget } = workload;
+  const tfjs = results.workers.filter(isReport).find((worker) => worker.role === 'tfjs')?.tfjs;
+  const [height, width, channels] = workload.spatialMap;
+  return [
+    '## How this was measured',
+    '',
+    '- **Throughput:** n / median time per call, in elements/s (k, M, G = 10³, 10⁶, 10⁹) and in GB/s: the bytes a ' +
+      'call reads plus writes, per element 2 arrays (copy, forward, recompute and the family), 2 arrays + 1 mask bit ' +
+      '(backward), 3 arrays (`biasDropoutAdd`: x, residual, out).',
+    '- **×N JS:** that system\'s speed over the JS backend\'s, same op, dtype and n. **% of copy:** its GB/s as a share of ' +
+      '`TypedArray.prototype.set` at the same dtype and n — the memory-bandwidth limit (the cache\'s, while the arrays fit in it).',
+    `- **Timing:** ${results.harness} \`measure\`, after warm-up; each row at least ${budget.minSamples} samples and ` +
+      `${budget.minTimeMs} ms of samples, at most ${budget.maxTimeMs} ms once it has ${budget.minSamples}; the median ` +
+      `(p50) is reported, p25 and p75 are in the JSON. A row whose single call takes over ${budget.maxCallMs / 1000} s ` +
+      '(measured, or extrapolated linearly from the size before) is skipped. `out` is preallocated, so the timed ' +
+      'calls of simd-dropout and the copy allocate nothing.',
+    `- **Same work, checked:** every call uses seed ${workload.seed}, stream ${workload.stream} (the \`Dropout\` layer ` +
+      `seed ${workload.seed}), so every iteration draws the same mask; before timing, every native configuration's ` +
+      `output was compared bit for bit with the JS backend's at every n ≤ ${formatCount(workload.checkedUpToN)}.`,
+    '- **Processes:** the ISA is chosen when the addon loads, so each forced ISA (`SIMD_DROPOUT_ISA`) ran in its own ' +
+      'child process of the benchmark, one after the other, and the driver merged their JSON:',
+    ...workerNotes(results),
+    ...threadsNote(index),
+    tfjs == null
+      ? '- **TF.js:** not measured.'
+      : `- **TF.js:** tfjs-core ${tfjs.version} in production mode, \`tf.dropout(tf.tensor1d(x), ${workload.rate}, undefined, ${workload.seed})\` ` +
+        'in `tf.tidy`, then `dataSync()` and `dispose()`: from a Float32Array in to a Float32Array out, tensor creation, ' +
+        `the output's allocation and the copy out included. wasm backend: ${tfjs.wasm.simd ? 'SIMD' : 'no SIMD'}, ` +
+        `${tfjs.wasm.threads} thread${tfjs.wasm.threads === 1 ? '' : 's'}. TF.js has no float64 tensors and no dropout backward with a mask, so it has float32 forward rows only.`,
+    `- **The family:** \`gaussianDropout\` rate ${workload.rate} (noise σ = ${significant(Math.sqrt(workload.rate / (1 - workload.rate)), 3)}), ` +
+      `\`gaussianNoise\` stddev ${workload.noiseStddev}, \`biasDropoutAdd\` on [n / ${workload.biasColumns}, ${workload.biasColumns}], ` +
+      `\`spatialDropout\` on NHWC [n / ${height * width * channels}, ${height}, ${width}, ${channels}] (mask n / ${height * width} elements, broadcast).`,
+    `- **Machine:** ${machine.totalMemoryGiB} GiB RAM; 1-minute load average ${machine.loadAverage1m.toFixed(2)} at the start ` +
+      '(the cores may be shared with other work: compare rows of one run, not across runs).',
   ];
 }
 
 /**
- * Renders a run as Markdown: a header line naming machine, Node, ISA, rate and dtype, a warning
- * when the native backend could not be measured, the table, and notes on how it was measured.
+ * Renders a run as Markdown: a header naming machine, CPU flags, Node, ISAs, threads, rate and
+ * seeds; the chart; a table per operation and dtype; the family; the quoted peers; and notes on
+ * how it was measured.
  */
 export function renderMarkdown(results: BenchResults): string {
-  const find = (operation: Operation, backend: BackendName | null, n: number): Measurement | undefined =>
-    results.measurements.find((m) => m.operation === operation && m.backend === backend && m.n === n);
-
-  const rows = (['forward', 'backward'] as const).flatMap((operation) =>
-    results.workload.sizes.map((n) => {
-      const js = find(operation, 'js', n);
-      const native = find(operation, 'native', n);
-      const copy = find('copy', null, n);
-      const cells = [
-        OPERATION_LABELS[operation],
-        formatCount(n),
-        formatBytes(n * Float32Array.BYTES_PER_ELEMENT),
-        formatThroughput(js),
-        formatThroughput(native),
-        formatSpeedUp(native, js),
-        formatThroughput(copy),
-        formatShareOfCopy(js, copy),
-        formatShareOfCopy(native, copy),
-      ];
-      return `| ${cells.join(' | ')} |`;
-    }),
-  );
-
-  const unavailable = results.native.available
-    ? []
-    : [
-        // one line: a multi-line load error would break out of the blockquote
-        `> **Native backend unavailable** — only the JS rows were measured. Reason: ${results.native.reason.replace(/\s+/g, ' ')}`,
-        '',
-      ];
+  const index = new ResultsIndex(results);
   return [
-    headerLine(results),
+    '# simd-dropout benchmark',
     '',
-    ...unavailable,
-    '| function | n | array | JS | native | native ÷ JS | copy | JS ÷ copy | native ÷ copy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows,
+    headerLine(results, index),
+    ...busyWarning(results),
     '',
-    ...notes(results),
+    '![dropout forward, float32: elements/s vs n](latest.svg)',
+    '',
+    'Each cell: elements/s · GB/s, then the speed-up over the JS backend and the share of the copy\'s bandwidth.',
+    ...SECTIONS.flatMap(({ operation, heading }) => [
+      '',
+      `## ${heading}`,
+      ...results.workload.dtypes.flatMap((dtype) => ['', ...sizeTable(index, operation, dtype)]),
+    ]),
+    '',
+    '## The family, forward',
+    '',
+    'Elements/s; the speed-up columns show whether every variant gains from SIMD and threads as `dropout` does.',
+    '',
+    ...familyTable(index),
+    '',
+    ...quotedPeersTable(results),
+    '',
+    ...notes(results, index),
+    '',
+  ].join('\n');
+}
+
+/**
+ * The README's part: the chart and the float32 forward table, linking to the full report. Paths
+ * are relative to the package root, where the README is.
+ */
+export function renderReadmeSnippet(results: BenchResults): string {
+  const index = new ResultsIndex(results);
+  const float32 = results.workload.dtypes.includes('float32') ? sizeTable(index, 'forward', 'float32').slice(2) : [];
+  return [
+    '<!-- made by `npm run bench` from bench/results/latest.json -->',
+    '![dropout forward, float32: elements/s vs n](bench/results/latest.svg)',
+    '',
+    headerLine(results, index),
+    ...busyWarning(results),
+    '',
+    '`dropout` forward, float32 — each cell: elements/s · GB/s, then the speed-up over the JS backend and the share of the copy\'s bandwidth:',
+    '',
+    ...float32,
+    '',
+    'Backward, recompute, float64, the rest of the family, the quoted peers and how it was measured: ' +
+      '[bench/results/latest.md](bench/results/latest.md).',
     '',
   ].join('\n');
 }

@@ -2,6 +2,7 @@
  * Alpha dropout for self-normalising (SELU) networks (Klambauer et al. 2017): dropped units take
  * the SELU's negative saturation value α', then an affine map restores mean 0 and variance 1.
  */
+import { JS_CROSSOVER } from './backend/crossover.js';
 import type { FloatArray } from './backend/types.js';
 import { maskedOpOptions, planMask, runMasked, type DropoutResult, type MaskedOp, type MaskShapeOptions } from './dropout.js';
 import { planCall, type RandomOpOptions } from './plan.js';
@@ -39,7 +40,7 @@ function runAlpha(x: unknown, options: unknown, fn: string, wantMask: boolean) {
   if (rate === 1) {
     throw new RangeError(`Expected a number in [0, 1) for rate but received ${describe(rate)}: alpha dropout cannot drop everything`);
   }
-  const call = planCall(x, opts, fn);
+  const call = planCall(x, opts, fn, JS_CROSSOVER);
   const mask = planMask(opts, call.x.length, fn);
   return wantMask ? runMasked(call, mask, alphaOp(rate), true) : runMasked(call, mask, alphaOp(rate), false);
 }

@@ -5,7 +5,9 @@
  */
 import type { BackendName } from './backend/select.js';
 import { BACKEND_NAMES, selectBackend } from './backend/select.js';
-import type { FloatArray, KeepTransform } from './backend/types.js';
+import { asyncKernels } from './backend/async.js';
+import { APPLY_JS_CROSSOVER, JS_CROSSOVER } from './backend/crossover.js';
+import type { AsyncKernels, Backend, FloatArray, KeepTransform } from './backend/types.js';
 import { maskStream } from './generator.js';
 import { DropoutMask, dtypeOf, maskInternals, roundTo } from './mask.js';
 import { identityOutput, outputFor, planCall, RANDOM_OP_OPTIONS, type CallPlan, type RandomOpOptions } from './plan.js';
@@ -18,7 +20,17 @@ import {
   shapeSize,
   type NoiseShapeEntry,
 } from './shape.js';
-import { checkChoice, checkFloatArray, checkOffset, checkOptions, checkOut, checkRate, requireOption } from './validate.js';
+import {
+  checkChoice,
+  checkFixedLength,
+  checkFloatArray,
+  checkOffset,
+  checkOptions,
+  checkOut,
+  checkRate,
+  checkThreads,
+  requireOption,
+} from './validate.js';
 
 /** Where survivors are rescaled: in training (inverted dropout, default) or at inference (classic). */
 export type DropoutScaling = 'train' | 'inference';
@@ -54,6 +66,8 @@ export interface DropoutBackwardOptions {
   out?: FloatArray;
   /** Run on this backend instead of the process default. */
   backend?: BackendName;
+  /** Native backend: the most threads this call runs on (see RandomOpOptions). */
+  threads?: number;
 }
 
 /** The result of a forward pass that keeps its mask. */
@@ -105,28 +119,60 @@ function keepAllBits(size: number): Uint32Array {
   return maskBits;
 }
 
+/** The kernels a masked pass calls: a backend's synchronous ones, or their async forms. */
+type PassKernels = Pick<Backend, 'dropoutFused' | 'generateMask' | 'applyMask' | 'scale'> | AsyncKernels;
+
+/** One kernel call of a pass; the async driver awaits each before the next. */
+type Step = (kernels: PassKernels) => void | Promise<void>;
+
+/** A checked pass: what it returns, and the kernel calls that fill it in. */
+interface PassPlan<R> {
+  readonly result: R;
+  readonly backend: Backend;
+  readonly steps: readonly Step[];
+}
+
+/** Runs a pass's kernels now. */
+export function runPass<R>(pass: PassPlan<R>): R {
+  for (const step of pass.steps) void step(pass.backend);
+  return pass.result;
+}
+
+/** Runs a pass's kernels through the backend's async forms (the native ones leave the event loop free). */
+export async function runPassAsync<R>(pass: PassPlan<R>): Promise<R> {
+  const kernels = asyncKernels(pass.backend);
+  for (const step of pass.steps) await step(kernels);
+  return pass.result;
+}
+
 /**
- * Runs a checked masked forward: takes a stream, draws the mask and applies `op` (fused when the
- * mask is elementwise, else mask then broadcast). Returns the mask only when `wantMask`.
+ * Plans a checked masked forward: takes a stream (now, so the order of calls decides the streams
+ * whenever the work runs) and returns the kernel calls that draw the mask and apply `op` (fused
+ * when the mask is elementwise, else mask then broadcast). The result has the mask only when
+ * `wantMask`.
  */
-export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: true): DropoutResult<FloatArray>;
-export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: false): { output: FloatArray };
-export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: boolean): { output: FloatArray; mask?: DropoutMask } {
-  const { x, backend } = call;
+export function planMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: true): PassPlan<DropoutResult<FloatArray>>;
+export function planMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: false): PassPlan<{ output: FloatArray }>;
+export function planMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: boolean): PassPlan<{ output: FloatArray; mask?: DropoutMask }>;
+export function planMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: boolean): PassPlan<{ output: FloatArray; mask?: DropoutMask }> {
+  const { x, backend, threads } = call;
   const { shape, noiseShape } = mask;
   const dtype = dtypeOf(x);
   const maskSize = shapeSize(noiseShape);
   if (!call.training) {
     let output: FloatArray;
+    const steps: Step[] = [];
     if (op.inferenceFactor === 1) {
       output = identityOutput(call);
     } else {
       output = outputFor(call);
-      backend.scale(x, output, roundTo(dtype, op.inferenceFactor));
+      const factor = roundTo(dtype, op.inferenceFactor);
+      steps.push((k) => k.scale(x, output, factor, threads));
     }
-    if (!wantMask) return { output };
+    if (!wantMask) return { result: { output }, backend, steps };
     // inference keeps everything: the mask reports rate 0, so backward applies the inference factor
-    return { output, mask: new DropoutMask(0, op.inferenceFactor, dtype, shape, noiseShape, keepAllBits(maskSize)) };
+    const keepAll = new DropoutMask(0, op.inferenceFactor, dtype, shape, noiseShape, keepAllBits(maskSize));
+    return { result: { output, mask: keepAll }, backend, steps };
   }
   const output = outputFor(call);
   const { seed, stream } = call.takeStream();
@@ -137,16 +183,29 @@ export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask
     dropValue: roundTo(dtype, op.transform.dropValue),
   };
   let maskBits: Uint32Array | null;
+  let steps: Step[];
   if (isElementwise(shape, noiseShape)) {
     maskBits = wantMask ? new Uint32Array(Math.ceil(maskSize / 32)) : null;
-    backend.dropoutFused(x, output, maskBits, philox, transform);
+    const bits = maskBits;
+    steps = [(k) => k.dropoutFused(x, output, bits, philox, transform, threads)];
   } else {
-    maskBits = new Uint32Array(Math.ceil(maskSize / 32));
-    backend.generateMask(maskBits, maskSize, philox);
-    backend.applyMask(x, output, maskBits, transform, broadcastLayout(shape, noiseShape));
+    const bits = new Uint32Array(Math.ceil(maskSize / 32));
+    maskBits = bits;
+    const layout = broadcastLayout(shape, noiseShape);
+    steps = [
+      (k) => k.generateMask(bits, maskSize, philox, threads),
+      (k) => k.applyMask(x, output, bits, transform, layout, threads),
+    ];
   }
-  if (!wantMask) return { output };
-  return { output, mask: new DropoutMask(op.rate, op.transform.scale, dtype, shape, noiseShape, maskBits!) };
+  if (!wantMask) return { result: { output }, backend, steps };
+  return { result: { output, mask: new DropoutMask(op.rate, op.transform.scale, dtype, shape, noiseShape, maskBits!) }, backend, steps };
+}
+
+/** Runs a checked masked forward now (see planMasked). */
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: true): DropoutResult<FloatArray>;
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: false): { output: FloatArray };
+export function runMasked(call: CallPlan, mask: MaskPlan, op: MaskedOp, wantMask: boolean): { output: FloatArray; mask?: DropoutMask } {
+  return runPass(planMasked(call, mask, op, wantMask));
 }
 
 const DROPOUT_OPTIONS = maskedOpOptions('rate', 'scaling');
@@ -157,17 +216,26 @@ function dropoutOp(rate: number, scaling: DropoutScaling): MaskedOp {
   return { rate, transform: { scale: rate === 1 ? 0 : 1 / (1 - rate), shift: null, dropValue: 0 }, inferenceFactor: 1 };
 }
 
+/** Checks a plain dropout call to `fn` and plans it. */
+function planDropout(x: unknown, options: unknown, fn: string, wantMask: boolean): PassPlan<{ output: FloatArray; mask?: DropoutMask }> {
+  const opts = checkOptions<DropoutOptions>(options, `the options of ${fn}`, DROPOUT_OPTIONS);
+  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
+  const scaling = checkChoice(opts.scaling, 'scaling', ['train', 'inference'] as const) ?? 'train';
+  const call = planCall(x, opts, fn, JS_CROSSOVER);
+  const mask = planMask(opts, call.x.length, fn);
+  return planMasked(call, mask, dropoutOp(rate, scaling), wantMask);
+}
+
 /** Checks a plain dropout call to `fn` and runs it. */
 export function runDropout(x: unknown, options: unknown, fn: string, wantMask: true): DropoutResult<FloatArray>;
 export function runDropout(x: unknown, options: unknown, fn: string, wantMask: false): { output: FloatArray };
 export function runDropout(x: unknown, options: unknown, fn: string, wantMask: boolean): { output: FloatArray; mask?: DropoutMask } {
-  const opts = checkOptions<DropoutOptions>(options, `the options of ${fn}`, DROPOUT_OPTIONS);
-  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
-  const scaling = checkChoice(opts.scaling, 'scaling', ['train', 'inference'] as const) ?? 'train';
-  const call = planCall(x, opts, fn);
-  const mask = planMask(opts, call.x.length, fn);
-  const op = dropoutOp(rate, scaling);
-  return wantMask ? runMasked(call, mask, op, true) : runMasked(call, mask, op, false);
+  return runPass(planDropout(x, options, fn, wantMask));
+}
+
+/** The arrays an async call reads or writes must keep their memory: no resizable buffers. */
+function checkAsyncArrays(arrays: readonly [ArrayBufferView | undefined, string][], fn: string): void {
+  for (const [array, name] of arrays) if (array !== undefined) checkFixedLength(array, name, fn);
 }
 
 /**
@@ -195,6 +263,26 @@ export function dropoutWithMask<T extends FloatArray>(x: T, options: DropoutOpti
   return runDropout(x, options, 'dropoutWithMask', true) as DropoutResult<T>;
 }
 
+/** Checks a backward call to `fn` and plans it. */
+function planBackward(grad: unknown, mask: unknown, options: unknown, fn: string): PassPlan<FloatArray> {
+  const input = checkFloatArray(grad, 'grad');
+  const { maskBits, gradientScale } = maskInternals(mask as DropoutMask);
+  const opts = checkOptions<DropoutBackwardOptions>(options, `the options of ${fn}`, ['out', 'backend', 'threads']);
+  const { shape, noiseShape } = mask as DropoutMask;
+  const size = shapeSize(shape);
+  if (input.length !== size) {
+    throw new RangeError(
+      `Expected grad to have ${size} elements (the mask's shape [${shape.join(', ')}]) but it has ${input.length}`,
+    );
+  }
+  const out = checkOut(opts.out, input, 'grad');
+  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES), input.length, APPLY_JS_CROSSOVER);
+  const threads = checkThreads(opts.threads);
+  const transform = { scale: roundTo(dtypeOf(input), gradientScale), shift: null, dropValue: 0 };
+  const layout = broadcastLayout(shape, noiseShape);
+  return { result: out, backend, steps: [(k) => k.applyMask(input, out, maskBits, transform, layout, threads)] };
+}
+
 /**
  * The backward pass of every masked dropout (plain, spatial, alpha): the gradient times the
  * forward's factor where it kept the element (1 / (1 - rate) for dropout, a for alpha dropout),
@@ -205,18 +293,45 @@ export function dropoutWithMask<T extends FloatArray>(x: T, options: DropoutOpti
  * const dx = dropoutBackward(dy, mask, { out: dy }); // in place
  */
 export function dropoutBackward<T extends FloatArray>(grad: T, mask: DropoutMask, options?: DropoutBackwardOptions): T {
-  const input = checkFloatArray(grad, 'grad');
-  const { maskBits, gradientScale } = maskInternals(mask);
-  const opts = checkOptions<DropoutBackwardOptions>(options, 'the options of dropoutBackward', ['out', 'backend']);
-  const size = shapeSize(mask.shape);
-  if (input.length !== size) {
-    throw new RangeError(
-      `Expected grad to have ${size} elements (the mask's shape [${mask.shape.join(', ')}]) but it has ${input.length}`,
-    );
-  }
-  const out = checkOut(opts.out, input, 'grad');
-  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES));
-  const transform = { scale: roundTo(dtypeOf(input), gradientScale), shift: null, dropValue: 0 };
-  backend.applyMask(input, out, maskBits, transform, broadcastLayout(mask.shape, mask.noiseShape));
-  return out as T;
+  return runPass(planBackward(grad, mask, options, 'dropoutBackward')) as T;
+}
+
+/**
+ * `dropout`, run off the main thread: the native backend draws the mask and writes the output on
+ * the libuv thread pool (and its own threads), so the event loop stays free; the JS backend
+ * computes at once. The stream is taken when the call is made. Argument errors reject the Promise.
+ *
+ * Until the Promise settles, `x` and `out` belong to the call: do not write them, transfer them
+ * (postMessage, structuredClone with transfer) or detach their ArrayBuffers. The call keeps them
+ * alive, but a transfer moves the memory to another owner that may free it under the call; a
+ * transfer is reported by rejecting with code `ERR_SIMD_DROPOUT_DETACHED`. Arrays on a resizable
+ * ArrayBuffer are a TypeError.
+ *
+ * @example
+ * const y = await dropoutAsync(x, { rate: 0.1, seed: 1 });
+ */
+export async function dropoutAsync<T extends FloatArray>(x: T, options: DropoutOptions): Promise<T> {
+  checkAsyncArrays([[checkFloatArray(x, 'x'), 'x'], [outOption(options), 'out']], 'dropoutAsync');
+  return (await runPassAsync(planDropout(x, options, 'dropoutAsync', false))).output as T;
+}
+
+/** `dropoutWithMask`, run off the main thread like `dropoutAsync`. */
+export async function dropoutWithMaskAsync<T extends FloatArray>(x: T, options: DropoutOptions): Promise<DropoutResult<T>> {
+  checkAsyncArrays([[checkFloatArray(x, 'x'), 'x'], [outOption(options), 'out']], 'dropoutWithMaskAsync');
+  return (await runPassAsync(planDropout(x, options, 'dropoutWithMaskAsync', true))) as DropoutResult<T>;
+}
+
+/**
+ * `dropoutBackward`, run off the main thread like `dropoutAsync`: `grad`, `out` and the mask
+ * belong to the call until the Promise settles.
+ */
+export async function dropoutBackwardAsync<T extends FloatArray>(grad: T, mask: DropoutMask, options?: DropoutBackwardOptions): Promise<T> {
+  checkAsyncArrays([[checkFloatArray(grad, 'grad'), 'grad'], [outOption(options), 'out']], 'dropoutBackwardAsync');
+  return (await runPassAsync(planBackward(grad, mask, options, 'dropoutBackwardAsync'))) as T;
+}
+
+/** The `out` option when it is a typed array (the full check comes with the others). */
+function outOption(options: unknown): ArrayBufferView | undefined {
+  const out = typeof options === 'object' && options !== null ? (options as { out?: unknown }).out : undefined;
+  return ArrayBuffer.isView(out) ? out : undefined;
 }

@@ -78,7 +78,7 @@ function runBiasDropoutAdd(x: unknown, bias: unknown, residual: unknown, options
     const { seed, stream } = call.takeStream();
     philox = maskStream(seed, stream, offset, Math.round(rate * 2 ** 32));
   }
-  call.backend.biasDropoutAdd(input, biasArray, residualArray, output, maskBits, philox, roundTo(dtype, scale));
+  call.backend.biasDropoutAdd(input, biasArray, residualArray, output, maskBits, philox, roundTo(dtype, scale), call.threads);
   return { output, mask: new DropoutMask(call.training ? rate : 0, scale, dtype, shape, shape, maskBits) };
 }
 
@@ -118,6 +118,6 @@ export function biasDropoutAddBackward<T extends FloatArray>(
   const dx = dropoutBackward(grad, mask, options);
   const columns = mask.shape[mask.shape.length - 1]!;
   const dbias = new (dx.constructor as new (n: number) => T)(columns);
-  if (columns > 0) selectBackend(options?.backend).columnSums(dx, dbias);
+  if (columns > 0) selectBackend(options?.backend, dx.length).columnSums(dx, dbias);
   return { dx, dbias, dresidual: grad };
 }

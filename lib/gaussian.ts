@@ -10,7 +10,7 @@ import type { FloatArray, NoiseMode } from './backend/types.js';
 import { maskStream } from './generator.js';
 import { dtypeOf, type FloatDtype } from './mask.js';
 import { identityOutput, outputFor, planCall, RANDOM_OP_OPTIONS, type RandomOpOptions } from './plan.js';
-import { checkChoice, checkFloatArray, checkOffset, checkOptions, checkOut, checkRate, describe, requireOption } from './validate.js';
+import { checkChoice, checkFloatArray, checkOffset, checkOptions, checkOut, checkRate, checkThreads, describe, requireOption } from './validate.js';
 
 /** Options of `gaussianDropout`. */
 export interface GaussianDropoutOptions extends RandomOpOptions {
@@ -30,6 +30,8 @@ export interface NoiseBackwardOptions {
   out?: FloatArray;
   /** Run on this backend instead of the process default. */
   backend?: BackendName;
+  /** Native backend: the most threads this call runs on (see RandomOpOptions). */
+  threads?: number;
 }
 
 /**
@@ -71,7 +73,7 @@ function runGaussian(x: unknown, opts: RandomOpOptions, stddev: number, mode: No
   }
   const output = outputFor(call);
   const { seed, stream } = call.takeStream();
-  call.backend.gaussianNoise(call.x, output, maskStream(seed, stream, offset, 0), stddev, mode);
+  call.backend.gaussianNoise(call.x, output, maskStream(seed, stream, offset, 0), stddev, mode, call.threads);
   return { output, noise: new NoiseRecord(stddev, dtype, call.x.length, seed, stream, offset) };
 }
 
@@ -112,13 +114,14 @@ export function gaussianDropoutBackward<T extends FloatArray>(grad: T, noise: No
   if (!(noise instanceof NoiseRecord)) {
     throw new TypeError(`Expected a NoiseRecord for noise but received ${describe(noise)}`);
   }
-  const opts = checkOptions<NoiseBackwardOptions>(options, 'the options of gaussianDropoutBackward', ['out', 'backend']);
+  const opts = checkOptions<NoiseBackwardOptions>(options, 'the options of gaussianDropoutBackward', ['out', 'backend', 'threads']);
   if (input.length !== noise.size) {
     throw new RangeError(`Expected grad to have ${noise.size} elements (the forward's) but it has ${input.length}`);
   }
   const out = checkOut(opts.out, input, 'grad');
-  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES));
-  backend.gaussianNoise(input, out, maskStream(noise.seed, noise.stream, noise.offset, 0), noise.stddev, 'multiply');
+  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES), input.length);
+  const threads = checkThreads(opts.threads);
+  backend.gaussianNoise(input, out, maskStream(noise.seed, noise.stream, noise.offset, 0), noise.stddev, 'multiply', threads);
   return out as T;
 }
 

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-export { dropout, dropoutWithMask, dropoutBackward } from './dropout.js';
+export { dropout, dropoutWithMask, dropoutBackward, dropoutAsync, dropoutWithMaskAsync, dropoutBackwardAsync } from './dropout.js';
 export type { DropoutOptions, DropoutBackwardOptions, DropoutResult, DropoutScaling, MaskShapeOptions } from './dropout.js';
 export { spatialDropout, spatialDropoutWithMask } from './spatial.js';
 export type { SpatialDropoutOptions, DataFormat } from './spatial.js';
@@ -19,6 +19,7 @@ export type { FloatDtype } from './mask.js';
 export { Generator } from './generator.js';
 export type { GeneratorOptions, GeneratorState, Uint64Like } from './generator.js';
 export { info } from './info.js';
+export { setThreads } from './threads.js';
 export type { Info } from './info.js';
 export type { FloatArray } from './backend/types.js';
 export type { BackendName } from './backend/select.js';

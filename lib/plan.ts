@@ -6,7 +6,7 @@
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend/select.js';
 import type { Backend, FloatArray } from './backend/types.js';
 import { Generator, processWideGenerator, type Uint64Like } from './generator.js';
-import { checkBoolean, checkChoice, checkFloatArray, checkOut, checkUint64, describe } from './validate.js';
+import { checkBoolean, checkChoice, checkFloatArray, checkOut, checkThreads, checkUint64, describe } from './validate.js';
 
 /** Options shared by every random op. */
 export interface RandomOpOptions {
@@ -28,10 +28,17 @@ export interface RandomOpOptions {
   out?: FloatArray;
   /** Run on this backend instead of the process default. */
   backend?: BackendName;
+  /**
+   * Native backend: the most threads this call runs on, an integer >= 1 (more than the cores means
+   * all of them; the pool never runs more threads than cores). Default: `setThreads`'s count (every
+   * core) from `info().threadCrossover` elements on, one thread below. Never changes the result;
+   * the JS backend ignores it.
+   */
+  threads?: number;
 }
 
 /** The names of RandomOpOptions, for each op's list of known options. */
-export const RANDOM_OP_OPTIONS = ['training', 'seed', 'generator', 'stream', 'offset', 'out', 'backend'] as const;
+export const RANDOM_OP_OPTIONS = ['training', 'seed', 'generator', 'stream', 'offset', 'out', 'backend', 'threads'] as const;
 
 /** The (seed, stream) a training call draws from. */
 export interface StreamChoice {
@@ -45,17 +52,23 @@ export interface CallPlan {
   readonly out: FloatArray | undefined;
   readonly training: boolean;
   readonly backend: Backend;
+  /** The `threads` option (undefined: the process default for the size). */
+  readonly threads: number | undefined;
   /** Takes the stream (from the seed, the generator or the process-wide generator). */
   readonly takeStream: () => StreamChoice;
 }
 
-/** Checks `x` and the shared options of a call to `fn`. */
-export function planCall(x: unknown, options: RandomOpOptions, fn: string): CallPlan {
+/**
+ * Checks `x` and the shared options of a call to `fn`. Without a `backend` option, calls below
+ * `jsCrossover` elements run on the JS backend (lib/backend/crossover.ts).
+ */
+export function planCall(x: unknown, options: RandomOpOptions, fn: string, jsCrossover = 0): CallPlan {
   const input = checkFloatArray(x, 'x');
   const training = checkBoolean(options.training, 'training', true);
   const out = options.out === undefined ? undefined : checkOut(options.out, input, 'x');
-  const backend = selectBackend(checkChoice(options.backend, 'backend', BACKEND_NAMES));
-  return { x: input, out, training, backend, takeStream: streamSource(options, fn) };
+  const backend = selectBackend(checkChoice(options.backend, 'backend', BACKEND_NAMES), input.length, jsCrossover);
+  const threads = checkThreads(options.threads);
+  return { x: input, out, training, backend, threads, takeStream: streamSource(options, fn) };
 }
 
 function streamSource(options: RandomOpOptions, fn: string): () => StreamChoice {

@@ -4,7 +4,7 @@
  */
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend/select.js';
 import { maskStream, type Uint64Like } from './generator.js';
-import { checkChoice, checkOffset, checkOptions, checkUint64, describe, requireOption } from './validate.js';
+import { checkChoice, checkOffset, checkOptions, checkThreads, checkUint64, describe, requireOption } from './validate.js';
 
 /** Options of `philoxWords`. */
 export interface PhiloxWordsOptions {
@@ -16,9 +16,11 @@ export interface PhiloxWordsOptions {
   offset?: Uint64Like;
   /** Run on this backend instead of the process default. */
   backend?: BackendName;
+  /** Native backend: the most threads this call runs on (see RandomOpOptions). */
+  threads?: number;
 }
 
-const OPTIONS = ['seed', 'stream', 'offset', 'backend'] as const;
+const OPTIONS = ['seed', 'stream', 'offset', 'backend', 'threads'] as const;
 
 /**
  * Fills `out` with the Philox4x32-10 words of `(seed, stream)` starting at word `offset`. Mask
@@ -36,7 +38,7 @@ export function philoxWords(out: Uint32Array, options: PhiloxWordsOptions): Uint
   const seed = checkUint64(requireOption(opts, 'seed', 'the options of philoxWords'), 'seed');
   const stream = opts.stream === undefined ? 0n : checkUint64(opts.stream, 'stream');
   const offset = checkOffset(opts.offset, out.length);
-  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES));
-  backend.randomWords(out, maskStream(seed, stream, offset, 0));
+  const backend = selectBackend(checkChoice(opts.backend, 'backend', BACKEND_NAMES), out.length);
+  backend.randomWords(out, maskStream(seed, stream, offset, 0), checkThreads(opts.threads));
   return out;
 }

@@ -22,6 +22,7 @@ export interface SpatialDropoutOptions extends Omit<DropoutOptions, 'noiseShape'
 
 const SPATIAL_OPTIONS = [
   'rate', 'scaling', 'shape', 'dims', 'dataFormat', 'training', 'seed', 'generator', 'stream', 'offset', 'out', 'backend',
+  'threads',
 ];
 
 /** The (N, C) mask's noise shape for `shape`, after checking its rank against `dims`. */

@@ -158,3 +158,29 @@ export function checkChoice<T extends string>(
   }
   throw new RangeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
 }
+
+/**
+ * Checks a call's `threads` option: undefined (the process default), or an integer >= 1, the most
+ * threads the native backend runs the call on. More than the cores is allowed and means all of
+ * them; the result is the same for every count.
+ */
+export function checkThreads(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const expected = 'an integer >= 1 for threads';
+  if (typeof value !== 'number') throw new TypeError(`Expected ${expected} but received ${describe(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Expected ${expected} but received ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Checks that an array given to an async call has a fixed-length buffer: shrinking a resizable
+ * ArrayBuffer can decommit the memory the call is still writing.
+ */
+export function checkFixedLength(array: ArrayBufferView, name: string, fn: string): void {
+  // a growable SharedArrayBuffer never shrinks (and has no `resizable`)
+  if ((array.buffer as { resizable?: boolean }).resizable === true) {
+    throw new TypeError(
+      `Expected ${name} to be backed by a fixed-length ArrayBuffer for ${fn} but it is resizable (an async call cannot keep it from shrinking)`,
+    );
+  }
+}

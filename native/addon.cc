@@ -3,6 +3,7 @@
 
 #include "binding.h"
 #include "dispatch.h"
+#include "pool.h"
 
 namespace {
 
@@ -27,7 +28,18 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   SIMD_DROPOUT_EXPORT(randomWords);
   SIMD_DROPOUT_EXPORT(normalValues);
   SIMD_DROPOUT_EXPORT(philoxBlock);
+  SIMD_DROPOUT_EXPORT(dropoutFusedAsync);
+  SIMD_DROPOUT_EXPORT(generateMaskAsync);
+  SIMD_DROPOUT_EXPORT(applyMaskAsync);
+  SIMD_DROPOUT_EXPORT(scaleAsync);
+  SIMD_DROPOUT_EXPORT(threadInfo);
+  SIMD_DROPOUT_EXPORT(setThreads);
 #undef SIMD_DROPOUT_EXPORT
+
+  // The thread pool is shared by every environment (main thread, worker_threads) that loads the
+  // addon; the last one to be torn down stops its threads.
+  simd_dropout::pool::retain();
+  env.AddCleanupHook([] { simd_dropout::pool::release(); });
   return exports;
 }
 

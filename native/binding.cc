@@ -5,17 +5,26 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <numeric>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
+#include "async.h"
 #include "dispatch.h"
 #include "kernels.h"
 #include "philox.h"
+#include "pool.h"
 
-// Typed arrays are read in place (TypedArrayOf<T>::Data() already applies the byte offset;
-// a detached buffer reads as null with length 0). Their pointers and lengths are taken
-// only after every step that can run JavaScript, so nothing can resize or detach them
-// between the checks and the kernel.
+// Typed arrays are read in place (napi_get_typedarray_info applies the byte offset; a detached
+// buffer reads as null with length 0). Their pointers and lengths are taken only after every
+// step that can run JavaScript, so nothing can resize or detach them between the checks and the
+// kernel.
+//
+// The checks are written for small calls, whose cost is mostly the crossing: one
+// napi_get_typedarray_info per array (about 70 ns each, the largest cost), and error messages
+// built only when they are thrown.
 namespace simd_dropout {
 namespace binding {
 namespace {
@@ -144,23 +153,35 @@ constexpr napi_typedarray_type arrayTypeOf() {
   }
 }
 
+// info[index] as a typed array of T, in one N-API call; false when it is anything else.
+template <typename T>
+bool typedArrayOf(const Napi::CallbackInfo& info, size_t index, Span<T>* span) {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr,
+                               nullptr) != napi_ok ||
+      type != arrayTypeOf<T>()) {
+    return false;
+  }
+  *span = {static_cast<T*>(data), length};
+  return true;
+}
+
 // info[index] as a typed array of T, or a TypeError with `message`.
 template <typename T>
-Span<T> typedArrayArg(const Napi::CallbackInfo& info, size_t index, const std::string& message) {
-  const Napi::Value value = info[index];
-  if (!value.IsTypedArray() ||
-      value.As<Napi::TypedArray>().TypedArrayType() != arrayTypeOf<T>()) {
-    throwTypeError(info.Env(), message);
-  }
-  auto array = value.As<Napi::TypedArrayOf<T>>();
-  return {array.Data(), array.ElementLength()};
+Span<T> typedArrayArg(const Napi::CallbackInfo& info, size_t index, const char* message) {
+  Span<T> span{};
+  if (!typedArrayOf(info, index, &span)) throwTypeError(info.Env(), message);
+  return span;
 }
 
 // Whether info[index] is a Float32Array (true) or a Float64Array (false); throws otherwise.
 bool isFloat32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  const Napi::Value value = info[index];
-  if (value.IsTypedArray()) {
-    const napi_typedarray_type type = value.As<Napi::TypedArray>().TypedArrayType();
+  napi_typedarray_type type = napi_int8_array;
+  // (without a data pointer, N-API need not materialise an on-heap array's buffer)
+  if (napi_get_typedarray_info(info.Env(), info[index], &type, nullptr, nullptr, nullptr,
+                               nullptr) == napi_ok) {
     if (type == napi_float32_array) return true;
     if (type == napi_float64_array) return false;
   }
@@ -173,10 +194,12 @@ bool isFloat32Arg(const Napi::CallbackInfo& info, size_t index, const char* name
 template <typename T>
 Span<T> sameTypeAndLengthArg(const Napi::CallbackInfo& info, size_t index, const char* name,
                              const char* like, size_t length) {
-  const std::string message =
-      std::string(name) + " must have the same type and length as " + like;
-  const Span<T> array = typedArrayArg<T>(info, index, message);
-  if (array.length != length) throwRangeError(info.Env(), message);
+  const auto message = [&] {
+    return std::string(name) + " must have the same type and length as " + like;
+  };
+  Span<T> array{};
+  if (!typedArrayOf(info, index, &array)) throwTypeError(info.Env(), message());
+  if (array.length != length) throwRangeError(info.Env(), message());
   return array;
 }
 
@@ -214,10 +237,12 @@ FloatViews<T> floatViews(const Napi::CallbackInfo& info) {
 // A Uint32Array argument of exactly `length` words.
 Span<uint32_t> wordsArg(const Napi::CallbackInfo& info, size_t index, const char* name,
                         size_t length) {
-  const std::string message =
-      std::string(name) + " must be a Uint32Array of " + std::to_string(length) + " words";
-  const Span<uint32_t> words = typedArrayArg<uint32_t>(info, index, message);
-  if (words.length != length) throwRangeError(info.Env(), message);
+  const auto message = [&] {
+    return std::string(name) + " must be a Uint32Array of " + std::to_string(length) + " words";
+  };
+  Span<uint32_t> words{};
+  if (!typedArrayOf(info, index, &words)) throwTypeError(info.Env(), message());
+  if (words.length != length) throwRangeError(info.Env(), message());
   return words;
 }
 
@@ -247,9 +272,50 @@ NoiseMode modeArg(const Napi::CallbackInfo& info, size_t index) {
   throwRangeError(info.Env(), message);
 }
 
+// The threads argument (info[index]): the most threads to run on (pool::forEachRange; more than
+// the cores is allowed and means all of them). undefined is 1.
+uint64_t threadsArg(const Napi::CallbackInfo& info, size_t index) {
+  if (info[index].IsUndefined()) return 1;
+  const uint64_t threads =
+      integerValue(info.Env(), info[index], "threads", kMaxSafeInteger, "[1, 2**53 - 1]");
+  if (threads == 0) throwRangeError(info.Env(), "threads must be an integer in [1, 2**53 - 1]");
+  return threads;
+}
+
+// The jobs: every argument checked, as plain data, and a run() that splits the work on the
+// pool. Each range is the same kernel on a sub-range [begin, end): the arrays advanced by begin,
+// the mask by begin / 32 words, the stream's offset by begin. Ranges start at multiples of 32
+// (mask words are never shared) and every element is a function of its global index, so any
+// split gives the same bits.
+
+// The shortest range worth a task of its own, in elements.
+constexpr uint64_t kMinChunk = 1024;
+
 template <typename T>
-void dropoutFusedTyped(const Napi::CallbackInfo& info) {
+struct DropoutFusedJob {
+  const T* x;
+  T* out;
+  uint32_t* maskBits;
+  size_t n;
+  MaskStream stream;
+  KeepTransform transform;
+  uint64_t threads;
+
+  void run() const {
+    const DropoutFused<T> kernel = activeKernels().of<T>().dropoutFused;
+    pool::forEachRange(n, kWordBits, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      MaskStream part = stream;
+      part.offset += begin;
+      kernel(x + begin, out + begin, maskBits == nullptr ? nullptr : maskBits + begin / kWordBits,
+             end - begin, part, transform);
+    });
+  }
+};
+
+template <typename T>
+DropoutFusedJob<T> dropoutFusedJob(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
+  const uint64_t threads = threadsArg(info, 13);
   const FloatViews<T> views = floatViews<T>(info);
   uint32_t* maskBits = maskOutArg<T>(info, 2, views.x.length, {views.x, readOnly(views.out)},
                                      "maskBits must not overlap x or out");
@@ -257,16 +323,50 @@ void dropoutFusedTyped(const Napi::CallbackInfo& info) {
   stream.dropThreshold = dropThresholdArg(info, 9);
   const KeepTransform transform = transformArgs(info, 10);
   checkNoWrap(env, stream.offset, views.x.length, "x.length");
-  activeKernels().of<T>().dropoutFused(views.x.data, views.out.data, maskBits, views.x.length,
-                                       stream, transform);
+  return {views.x.data, views.out.data, maskBits, views.x.length, stream, transform, threads};
+}
+
+struct GenerateMaskJob {
+  uint32_t* maskBits;
+  size_t count;
+  MaskStream stream;
+  uint64_t threads;
+
+  void run() const {
+    const GenerateMask kernel = activeKernels().generateMask;
+    pool::forEachRange(count, kWordBits, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      MaskStream part = stream;
+      part.offset += begin;
+      kernel(maskBits + begin / kWordBits, end - begin, part);
+    });
+  }
+};
+
+GenerateMaskJob generateMaskJob(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  const uint64_t threads = threadsArg(info, 9);
+  const Span<uint32_t> mask = typedArrayArg<uint32_t>(info, 0, "maskBits must be a Uint32Array");
+  const uint64_t count = safeIntegerValue(env, info[1], "count");
+  MaskStream stream = streamArgs(info, 2);
+  stream.dropThreshold = dropThresholdArg(info, 8);
+  checkWords(env, "maskBits", mask.length, wordsFor(count));
+  checkNoWrap(env, stream.offset, count, "count");
+  // Only a 32-bit size_t can fail this: count <= 32 * maskBits.length.
+  if (static_cast<size_t>(count) != count) {
+    throwRangeError(env, "count is too large for this platform");
+  }
+  return {mask.data, static_cast<size_t>(count), stream, threads};
 }
 
 // dims (info[first]) and maskStrides (info[first + 1]) into a Layout; checked against x
-// later.
+// later. Both null is the elementwise layout, dims [x.length] and maskStrides [1] (rank 0 here
+// until x's length is known): reading array elements is the costliest part of a small call.
 Layout layoutArgs(const Napi::CallbackInfo& info, size_t first) {
   const Napi::Env env = info.Env();
-  const char* const dimsMessage = "dims must be an array of 1 to 32 integers";
-  const char* const stridesMessage = "maskStrides must be an array of the same length as dims";
+  const char* const dimsMessage = "dims must be an array of 1 to 32 integers, or null";
+  const char* const stridesMessage =
+      "maskStrides must be an array of the same length as dims, or null with dims";
+  if (info[first].IsNull() && info[first + 1].IsNull()) return Layout{};
   if (!info[first].IsArray()) throwTypeError(env, dimsMessage);
   if (!info[first + 1].IsArray()) throwTypeError(env, stridesMessage);
   const auto dims = info[first].As<Napi::Array>();
@@ -319,31 +419,120 @@ void checkLayout(Napi::Env env, const Layout& layout, size_t length, size_t mask
   checkWords(env, "maskBits", maskWords, maxIndex / kWordBits + 1);
 }
 
+// applyMask splits the outermost axis: range [begin, end) of dims[0] is the layout with
+// dims[0] = end - begin over x + begin * (x.length / dims[0]), whose mask indices start at
+// begin * maskStrides[0]. That must be a whole number of words, so begin is a multiple of
+// 32 / gcd(maskStrides[0], 32) (any begin when the axis is broadcast, stride 0).
 template <typename T>
-void applyMaskTyped(const Napi::CallbackInfo& info, const KeepTransform& transform,
-                    const Layout& layout) {
+struct ApplyMaskJob {
+  const T* x;
+  T* out;
+  const uint32_t* maskBits;
+  size_t n;
+  KeepTransform transform;
+  Layout layout;
+  uint64_t threads;
+
+  void run() const {
+    const ApplyMask<T> kernel = activeKernels().of<T>().applyMask;
+    if (n == 0) {
+      kernel(x, out, maskBits, transform, layout);
+      return;
+    }
+    const uint64_t rows = layout.dims[0];
+    const uint64_t rowLength = n / rows;
+    const uint64_t stride = layout.maskStrides[0];
+    const uint64_t align = kWordBits / std::gcd(stride % kWordBits, uint64_t{kWordBits});
+    const uint64_t minRows = kMinChunk / rowLength + 1;
+    pool::forEachRange(rows, align, threads, minRows, [&](uint64_t begin, uint64_t end) {
+      Layout part = layout;
+      part.dims[0] = end - begin;
+      kernel(x + begin * rowLength, out + begin * rowLength, maskBits + begin * stride / kWordBits,
+             transform, part);
+    });
+  }
+};
+
+template <typename T>
+ApplyMaskJob<T> applyMaskJobTyped(const Napi::CallbackInfo& info, const KeepTransform& transform,
+                                  Layout layout, uint64_t threads) {
   const Napi::Env env = info.Env();
   const FloatViews<T> views = floatViews<T>(info);
   const Span<uint32_t> mask = typedArrayArg<uint32_t>(info, 2, "maskBits must be a Uint32Array");
   if (overlaps(mask, views.out)) throwRangeError(env, "out must not overlap maskBits");
+  if (layout.rank == 0) {  // elementwise (null, null)
+    layout.rank = 1;
+    layout.dims[0] = views.x.length;
+    layout.maskStrides[0] = 1;
+  }
   checkLayout(env, layout, views.x.length, mask.length);
-  activeKernels().of<T>().applyMask(views.x.data, views.out.data, mask.data, transform, layout);
+  return {views.x.data, views.out.data, mask.data, views.x.length, transform, layout, threads};
 }
 
 template <typename T>
-void gaussianNoiseTyped(const Napi::CallbackInfo& info) {
+struct GaussianNoiseJob {
+  const T* x;
+  T* out;
+  size_t n;
+  MaskStream stream;
+  double stddev;
+  NoiseMode mode;
+  uint64_t threads;
+
+  void run() const {
+    const GaussianNoise<T> kernel = activeKernels().of<T>().gaussianNoise;
+    pool::forEachRange(n, kWordBits, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      MaskStream part = stream;
+      part.offset += begin;
+      kernel(x + begin, out + begin, end - begin, part, stddev, mode);
+    });
+  }
+};
+
+template <typename T>
+GaussianNoiseJob<T> gaussianNoiseJob(const Napi::CallbackInfo& info) {
+  const uint64_t threads = threadsArg(info, 10);
   const FloatViews<T> views = floatViews<T>(info);
   const MaskStream stream = streamArgs(info, 2);
   const double stddev = numberArg(info, 8, "stddev");
   const NoiseMode mode = modeArg(info, 9);
   checkNoWrap(info.Env(), stream.offset, views.x.length, "x.length");
-  activeKernels().of<T>().gaussianNoise(views.x.data, views.out.data, views.x.length, stream,
-                                        stddev, mode);
+  return {views.x.data, views.out.data, views.x.length, stream, stddev, mode, threads};
 }
 
+// biasDropoutAdd indexes bias by the local index, so a range must also start at a multiple of
+// bias.length: ranges start at multiples of lcm(32, bias.length).
 template <typename T>
-void biasDropoutAddTyped(const Napi::CallbackInfo& info) {
+struct BiasDropoutAddJob {
+  const T* x;
+  const T* bias;
+  size_t biasLength;
+  const T* residual;
+  T* out;
+  uint32_t* maskBits;
+  size_t n;
+  MaskStream stream;
+  T scale;
+  uint64_t threads;
+
+  void run() const {
+    const BiasDropoutAdd<T> kernel = activeKernels().of<T>().biasDropoutAdd;
+    const uint64_t columns = biasLength == 0 ? 1 : biasLength;
+    const uint64_t align = columns / std::gcd(columns, uint64_t{kWordBits}) * kWordBits;
+    pool::forEachRange(n, align, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      MaskStream part = stream;
+      part.offset += begin;
+      kernel(x + begin, bias, biasLength, residual + begin, out + begin,
+             maskBits == nullptr ? nullptr : maskBits + begin / kWordBits, end - begin, part,
+             scale);
+    });
+  }
+};
+
+template <typename T>
+BiasDropoutAddJob<T> biasDropoutAddJob(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
+  const uint64_t threads = threadsArg(info, 13);
   const Span<const T> x =
       readOnly(typedArrayArg<T>(info, 0, "x must be a Float32Array or Float64Array"));
   const size_t n = x.length;
@@ -364,10 +553,12 @@ void biasDropoutAddTyped(const Napi::CallbackInfo& info) {
   stream.dropThreshold = dropThresholdArg(info, 11);
   const double scale = numberArg(info, 12, "scale");
   checkNoWrap(env, stream.offset, n, "x.length");
-  activeKernels().of<T>().biasDropoutAdd(x.data, bias.data, bias.length, residual.data, out.data,
-                                         maskBits, n, stream, static_cast<T>(scale));
+  return {x.data, bias.data, bias.length, residual.data, out.data, maskBits, n, stream,
+          static_cast<T>(scale), threads};
 }
 
+// columnSums runs on the calling thread: a task would be a range of columns, and the kernel
+// takes no row stride to sum a range of columns with.
 template <typename T>
 void columnSumsTyped(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
@@ -383,65 +574,127 @@ void columnSumsTyped(const Napi::CallbackInfo& info) {
 }
 
 template <typename T>
-void scaleTyped(const Napi::CallbackInfo& info) {
+struct ScaleJob {
+  const T* x;
+  T* out;
+  size_t n;
+  T factor;
+  uint64_t threads;
+
+  void run() const {
+    const Scale<T> kernel = activeKernels().of<T>().scale;
+    pool::forEachRange(n, kWordBits, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      kernel(x + begin, out + begin, end - begin, factor);
+    });
+  }
+};
+
+template <typename T>
+ScaleJob<T> scaleJob(const Napi::CallbackInfo& info) {
+  const uint64_t threads = threadsArg(info, 3);
   const FloatViews<T> views = floatViews<T>(info);
   const double factor = numberArg(info, 2, "factor");
-  activeKernels().of<T>().scale(views.x.data, views.out.data, views.x.length,
-                                static_cast<T>(factor));
+  return {views.x.data, views.out.data, views.x.length, static_cast<T>(factor), threads};
+}
+
+// randomWords and normalValues: one output per global index.
+template <typename V, void (*KernelTable::*kKernel)(V*, size_t, const MaskStream&)>
+struct StreamJob {
+  V* out;
+  size_t n;
+  MaskStream stream;
+  uint64_t threads;
+
+  void run() const {
+    const auto kernel = activeKernels().*kKernel;
+    pool::forEachRange(n, kWordBits, threads, kMinChunk, [&](uint64_t begin, uint64_t end) {
+      MaskStream part = stream;
+      part.offset += begin;
+      kernel(out + begin, end - begin, part);
+    });
+  }
+};
+
+// Queues a job on the libuv pool and returns its Promise; `arrays` are the arguments to pin.
+template <typename Job>
+Napi::Value queueJob(Napi::Env env, const Job& job,
+                     const std::vector<std::pair<Napi::Value, const char*>>& arrays) {
+  return JobWorker<Job>::Start(env, job, arrays);
+}
+
+// Parses the job for x's dtype (the first argument, named `first`) and runs it now.
+template <template <typename> class Job, Job<float> (*kParse32)(const Napi::CallbackInfo&),
+          Job<double> (*kParse64)(const Napi::CallbackInfo&)>
+void runTyped(const Napi::CallbackInfo& info, const char* first) {
+  if (isFloat32Arg(info, 0, first)) {
+    kParse32(info).run();
+  } else {
+    kParse64(info).run();
+  }
+}
+
+// The same, on the libuv pool: returns a Promise; `arrays` names the arguments to pin.
+template <template <typename> class Job, Job<float> (*kParse32)(const Napi::CallbackInfo&),
+          Job<double> (*kParse64)(const Napi::CallbackInfo&)>
+Napi::Value queueTyped(const Napi::CallbackInfo& info, const char* first,
+                       std::initializer_list<std::pair<size_t, const char*>> arrays) {
+  const bool float32 = isFloat32Arg(info, 0, first);
+  std::vector<std::pair<Napi::Value, const char*>> pins;
+  for (const auto& [index, name] : arrays) pins.emplace_back(info[index], name);
+  if (float32) return queueJob(info.Env(), kParse32(info), pins);
+  return queueJob(info.Env(), kParse64(info), pins);
 }
 
 }  // namespace
 
 void dropoutFused(const Napi::CallbackInfo& info) {
-  if (isFloat32Arg(info, 0, "x")) {
-    dropoutFusedTyped<float>(info);
-  } else {
-    dropoutFusedTyped<double>(info);
-  }
+  runTyped<DropoutFusedJob, dropoutFusedJob<float>, dropoutFusedJob<double>>(info, "x");
 }
 
-void generateMask(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  const Span<uint32_t> mask = typedArrayArg<uint32_t>(info, 0, "maskBits must be a Uint32Array");
-  const uint64_t count = safeIntegerValue(env, info[1], "count");
-  MaskStream stream = streamArgs(info, 2);
-  stream.dropThreshold = dropThresholdArg(info, 8);
-  checkWords(env, "maskBits", mask.length, wordsFor(count));
-  checkNoWrap(env, stream.offset, count, "count");
-  // Only a 32-bit size_t can fail this: count <= 32 * maskBits.length.
-  if (static_cast<size_t>(count) != count) {
-    throwRangeError(env, "count is too large for this platform");
-  }
-  activeKernels().generateMask(mask.data, static_cast<size_t>(count), stream);
+Napi::Value dropoutFusedAsync(const Napi::CallbackInfo& info) {
+  return queueTyped<DropoutFusedJob, dropoutFusedJob<float>, dropoutFusedJob<double>>(
+      info, "x", {{0, "x"}, {1, "out"}, {2, "maskBits"}});
 }
 
-void applyMask(const Napi::CallbackInfo& info) {
+void generateMask(const Napi::CallbackInfo& info) { generateMaskJob(info).run(); }
+
+Napi::Value generateMaskAsync(const Napi::CallbackInfo& info) {
+  const GenerateMaskJob job = generateMaskJob(info);
+  return queueJob(info.Env(), job, {{info[0], "maskBits"}});
+}
+
+namespace {
+
+// applyMask reads its layout (array elements, which can run JavaScript getters) before any
+// typed array's pointer or length is taken.
+template <typename Then>
+auto withApplyMaskJob(const Napi::CallbackInfo& info, Then&& then) {
+  const uint64_t threads = threadsArg(info, 8);
   const bool float32 = isFloat32Arg(info, 0, "x");
   const KeepTransform transform = transformArgs(info, 3);
-  // Reading array elements can run JavaScript (getters), so it happens before any typed
-  // array's pointer or length is taken.
   const Layout layout = layoutArgs(info, 6);
-  if (float32) {
-    applyMaskTyped<float>(info, transform, layout);
-  } else {
-    applyMaskTyped<double>(info, transform, layout);
-  }
+  if (float32) return then(applyMaskJobTyped<float>(info, transform, layout, threads));
+  return then(applyMaskJobTyped<double>(info, transform, layout, threads));
+}
+
+}  // namespace
+
+void applyMask(const Napi::CallbackInfo& info) {
+  withApplyMaskJob(info, [](const auto& job) { job.run(); });
+}
+
+Napi::Value applyMaskAsync(const Napi::CallbackInfo& info) {
+  return withApplyMaskJob(info, [&](const auto& job) -> Napi::Value {
+    return queueJob(info.Env(), job, {{info[0], "x"}, {info[1], "out"}, {info[2], "maskBits"}});
+  });
 }
 
 void gaussianNoise(const Napi::CallbackInfo& info) {
-  if (isFloat32Arg(info, 0, "x")) {
-    gaussianNoiseTyped<float>(info);
-  } else {
-    gaussianNoiseTyped<double>(info);
-  }
+  runTyped<GaussianNoiseJob, gaussianNoiseJob<float>, gaussianNoiseJob<double>>(info, "x");
 }
 
 void biasDropoutAdd(const Napi::CallbackInfo& info) {
-  if (isFloat32Arg(info, 0, "x")) {
-    biasDropoutAddTyped<float>(info);
-  } else {
-    biasDropoutAddTyped<double>(info);
-  }
+  runTyped<BiasDropoutAddJob, biasDropoutAddJob<float>, biasDropoutAddJob<double>>(info, "x");
 }
 
 void columnSums(const Napi::CallbackInfo& info) {
@@ -453,25 +706,28 @@ void columnSums(const Napi::CallbackInfo& info) {
 }
 
 void scale(const Napi::CallbackInfo& info) {
-  if (isFloat32Arg(info, 0, "x")) {
-    scaleTyped<float>(info);
-  } else {
-    scaleTyped<double>(info);
-  }
+  runTyped<ScaleJob, scaleJob<float>, scaleJob<double>>(info, "x");
+}
+
+Napi::Value scaleAsync(const Napi::CallbackInfo& info) {
+  return queueTyped<ScaleJob, scaleJob<float>, scaleJob<double>>(info, "x",
+                                                                  {{0, "x"}, {1, "out"}});
 }
 
 void randomWords(const Napi::CallbackInfo& info) {
+  const uint64_t threads = threadsArg(info, 7);
   const Span<uint32_t> words = typedArrayArg<uint32_t>(info, 0, "words must be a Uint32Array");
   const MaskStream stream = streamArgs(info, 1);
   checkNoWrap(info.Env(), stream.offset, words.length, "words.length");
-  activeKernels().randomWords(words.data, words.length, stream);
+  StreamJob<uint32_t, &KernelTable::randomWords>{words.data, words.length, stream, threads}.run();
 }
 
 void normalValues(const Napi::CallbackInfo& info) {
+  const uint64_t threads = threadsArg(info, 7);
   const Span<double> out = typedArrayArg<double>(info, 0, "out must be a Float64Array");
   const MaskStream stream = streamArgs(info, 1);
   checkNoWrap(info.Env(), stream.offset, out.length, "out.length");
-  activeKernels().normalValues(out.data, out.length, stream);
+  StreamJob<double, &KernelTable::normalValues>{out.data, out.length, stream, threads}.run();
 }
 
 void philoxBlock(const Napi::CallbackInfo& info) {
@@ -485,6 +741,23 @@ void philoxBlock(const Napi::CallbackInfo& info) {
   const philox::Counter result =
       rounds == 7 ? philox::philox4x32<7>(c, k) : philox::philox4x32_10(c, k);
   for (size_t i = 0; i < 4; ++i) out.data[i] = result[i];
+}
+
+Napi::Value threadInfo(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("maxThreads", Napi::Number::New(env, static_cast<double>(pool::maxThreads())));
+  result.Set("threads", Napi::Number::New(env, static_cast<double>(pool::defaultThreads())));
+  result.Set("workers", Napi::Number::New(env, static_cast<double>(pool::startedWorkers())));
+  return result;
+}
+
+void setThreads(const Napi::CallbackInfo& info) {
+  const double max = static_cast<double>(pool::maxThreads());
+  const std::string range = "[1, " + std::to_string(pool::maxThreads()) + "]";
+  const uint64_t threads = integerValue(info.Env(), info[0], "threads", max, range.c_str());
+  if (threads == 0) throwRangeError(info.Env(), "threads must be an integer in " + range);
+  pool::setDefaultThreads(static_cast<size_t>(threads));
 }
 
 }  // namespace binding

@@ -3,21 +3,49 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
+
+#include "cpu.h"
 
 namespace simd_dropout {
 namespace {
 
 bool alwaysSupported() { return true; }
+bool neverSupported() { return false; }
+#if SIMD_DROPOUT_X86_KERNELS
+bool hasSse2() { return cpu::features().sse2; }
+bool hasAvx2() { return cpu::features().avx2; }
+#endif
+#if SIMD_DROPOUT_NEON_KERNELS
+bool hasNeon() { return cpu::features().neon; }
+#endif
 
-// Slowest first: without an override the last supported entry wins.
+// Every ISA the project knows, slowest first: without an override the last supported entry
+// wins. An entry without kernels is one this build has none for (another architecture or
+// compiler, or AVX-512, which has no kernels yet: its CPUs run the AVX2 ones).
 constexpr Isa kIsas[] = {
     {"scalar", &kScalarKernels, alwaysSupported},
+#if SIMD_DROPOUT_X86_KERNELS
+    {"sse2", &kSse2Kernels, hasSse2},
+    {"avx2", &kAvx2Kernels, hasAvx2},
+#else
+    {"sse2", nullptr, neverSupported},
+    {"avx2", nullptr, neverSupported},
+#endif
+    {"avx512", nullptr, neverSupported},
+#if SIMD_DROPOUT_NEON_KERNELS
+    {"neon", &kNeonKernels, hasNeon},
+#else
+    {"neon", nullptr, neverSupported},
+#endif
 };
+
+bool usable(const Isa& isa) { return isa.kernels != nullptr && isa.supported(); }
 
 std::string availableIsas() {
   std::string names;
   for (const Isa& isa : kIsas) {
-    if (!isa.supported()) continue;
+    if (!usable(isa)) continue;
     if (!names.empty()) names += ", ";
     names += isa.name;
   }
@@ -29,19 +57,22 @@ IsaSelection select() {
   if (forced == nullptr || *forced == '\0') {
     const Isa* best = nullptr;
     for (const Isa& isa : kIsas) {
-      if (isa.supported()) best = &isa;
+      if (usable(isa)) best = &isa;
     }
     return {best, {}};
   }
+  const std::string prefix = std::string(kIsaEnvVar) + "=" + forced;
   for (const Isa& isa : kIsas) {
     if (std::strcmp(isa.name, forced) != 0) continue;
-    if (isa.supported()) return {&isa, {}};
-    return {nullptr, std::string(kIsaEnvVar) + "=" + forced +
-                         " names an ISA this CPU does not support; available: " +
-                         availableIsas()};
+    if (usable(isa)) return {&isa, {}};
+    if (isa.kernels == nullptr) {
+      return {nullptr, prefix + " names an ISA this build has no kernels for; available: " +
+                           availableIsas()};
+    }
+    return {nullptr,
+            prefix + " names an ISA this CPU does not support; available: " + availableIsas()};
   }
-  return {nullptr, std::string(kIsaEnvVar) + "=" + forced + " is not a known ISA; available: " +
-                       availableIsas()};
+  return {nullptr, prefix + " is not a known ISA; available: " + availableIsas()};
 }
 
 }  // namespace
@@ -52,5 +83,20 @@ const IsaSelection& isaSelection() {
 }
 
 const KernelTable& activeKernels() { return *isaSelection().isa->kernels; }
+
+std::vector<const char*> supportedIsaNames() {
+  std::vector<const char*> names;
+  for (const Isa& isa : kIsas) {
+    if (usable(isa)) names.push_back(isa.name);
+  }
+  return names;
+}
+
+const Isa* findIsa(const char* name) {
+  for (const Isa& isa : kIsas) {
+    if (std::strcmp(isa.name, name) == 0 && usable(isa)) return &isa;
+  }
+  return nullptr;
+}
 
 }  // namespace simd_dropout

@@ -3,6 +3,7 @@
 #define SIMD_DROPOUT_DISPATCH_H_
 
 #include <string>
+#include <vector>
 
 #include "kernels.h"
 
@@ -13,8 +14,8 @@ inline constexpr const char* kIsaEnvVar = "SIMD_DROPOUT_ISA";
 
 struct Isa {
   const char* name;
-  const KernelTable* kernels;
-  bool (*supported)();
+  const KernelTable* kernels;  // null when this build has no kernels for it
+  bool (*supported)();         // whether this CPU (and OS) can run them
 };
 
 // The outcome of the one-time choice: `isa` is null iff the forced ISA is unknown or
@@ -30,6 +31,14 @@ const IsaSelection& isaSelection();
 // The chosen table. Only valid once isaSelection() has succeeded, which addon init ensures
 // before it exports any function.
 const KernelTable& activeKernels();
+
+// The ISAs this build has kernels for and this CPU runs, slowest first ("scalar" always; the
+// last is the default choice). Any of them may be forced with SIMD_DROPOUT_ISA.
+std::vector<const char*> supportedIsaNames();
+
+// The ISA of that name if it is supported here, else null: the kernels of every supported ISA,
+// whichever is active (for tests and benchmarks that compare them in one process).
+const Isa* findIsa(const char* name);
 
 }  // namespace simd_dropout
 

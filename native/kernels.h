@@ -14,6 +14,19 @@
 #include <cstdint>
 #include <type_traits>
 
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SIMD_DROPOUT_X86_KERNELS 1
+#else
+#define SIMD_DROPOUT_X86_KERNELS 0
+#endif
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__) && defined(__ARM_NEON) && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SIMD_DROPOUT_NEON_KERNELS 1
+#else
+#define SIMD_DROPOUT_NEON_KERNELS 0
+#endif
+
 namespace simd_dropout {
 
 // Where a mask lives in Philox counter space. Mask element i (local index) has the global
@@ -133,8 +146,17 @@ struct KernelTable {
   }
 };
 
-// Each kernels_<isa>.cc defines one table.
+// Each kernels_<isa>.cc defines one table. The SIMD ones exist where the compiler supports
+// target regions (GCC and Clang) on a little-endian target of their architecture; elsewhere
+// (MSVC, other CPUs) the build has the scalar kernels only.
 extern const KernelTable kScalarKernels;
+#if SIMD_DROPOUT_X86_KERNELS
+extern const KernelTable kSse2Kernels;
+extern const KernelTable kAvx2Kernels;
+#endif
+#if SIMD_DROPOUT_NEON_KERNELS
+extern const KernelTable kNeonKernels;
+#endif
 
 }  // namespace simd_dropout
 

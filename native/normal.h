@@ -9,6 +9,10 @@
 // one Box–Muller pair and words (2, 3) the other. In each pair the first word sets the radius
 // and the second the angle; the even element takes r·cos θ, the odd one r·sin θ. So the four
 // normals of a block are blockNormals(words)[g & 3].
+//
+// kernels_impl.h computes the same values on vectors of lanes, with the same IEEE operations in
+// the same order (the exponent read from the bits of w + 0.5, the selects branch-free): a change
+// here must be made there too, and test/isa.test.ts and native/test/kernel_parity.cc compare them.
 #ifndef SIMD_DROPOUT_NORMAL_H_
 #define SIMD_DROPOUT_NORMAL_H_
 

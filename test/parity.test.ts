@@ -1,6 +1,7 @@
 /**
  * The native and JS backends give the same bits: outputs, masks and gradients, over random sizes,
- * both dtypes, the rate edges, unaligned views, offsets across 2**32 blocks and noise shapes.
+ * both dtypes, the rate edges, unaligned views, offsets across 2**32 blocks and noise shapes, with
+ * the native backend on 1, 2, 3 and 8 threads and by default.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,14 +18,23 @@ import { expectSameBits, nativeLoad, randomArray, testRandom, dtypes } from './s
 
 const rates = [0, 1e-12, 0.1, 0.5, 0.9, 1];
 
-/** Runs one forward and backward on both backends and compares every bit. */
-function expectParity(x: Float32Array | Float64Array, options: Omit<DropoutOptions, 'backend'>, label: string): void {
+/**
+ * The native thread counts every comparison runs with (each splits the work into different ranges;
+ * 3 divides nothing, 8 exceeds the cores of small machines), and the default.
+ */
+const threadCounts = [1, 2, 3, 8, undefined];
+
+/** Runs one forward and backward on both backends, native with every thread count, and compares every bit. */
+function expectParity(x: Float32Array | Float64Array, options: Omit<DropoutOptions, 'backend' | 'threads'>, label: string): void {
   const js = dropoutWithMask(x, { ...options, backend: 'js' });
-  const native = dropoutWithMask(x, { ...options, backend: 'native' });
-  expectSameBits(native.output, js.output, label);
-  expectSameBits(native.mask.bits(), js.mask.bits(), label);
   const grad = x.map((v) => v * 0.5 - 1);
-  expectSameBits(dropoutBackward(grad, native.mask, { backend: 'native' }), dropoutBackward(grad, js.mask, { backend: 'js' }), label);
+  const jsGrad = dropoutBackward(grad, js.mask, { backend: 'js' });
+  for (const threads of threadCounts) {
+    const native = dropoutWithMask(x, { ...options, backend: 'native', threads });
+    expectSameBits(native.output, js.output, `${label} threads=${threads}`);
+    expectSameBits(native.mask.bits(), js.mask.bits(), `${label} threads=${threads}`);
+    expectSameBits(dropoutBackward(grad, native.mask, { backend: 'native', threads }), jsGrad, `${label} threads=${threads}`);
+  }
 }
 
 describe.runIf(nativeLoad.backend !== undefined)('native and JS backends, bit for bit', () => {
@@ -91,10 +101,13 @@ describe.runIf(nativeLoad.backend !== undefined)('the dropout family, native aga
       const x = randomArray(Type, n + 1, k).subarray(1);
       const options = { seed: k, stream: 2, offset: k * 1001 };
       for (const [label, op] of [
-        ['gaussianDropout', (backend: 'js' | 'native') => gaussianDropout(x, { rate: 0.3, ...options, backend })],
-        ['gaussianNoise', (backend: 'js' | 'native') => gaussianNoise(x, { stddev: 2, ...options, backend })],
+        ['gaussianDropout', (backend: 'js' | 'native', threads?: number) => gaussianDropout(x, { rate: 0.3, ...options, backend, threads })],
+        ['gaussianNoise', (backend: 'js' | 'native', threads?: number) => gaussianNoise(x, { stddev: 2, ...options, backend, threads })],
       ] as const) {
-        expect(maxUlpDistance(op('native'), op('js')), `${label} n=${n}`).toBe(0);
+        const js = op('js');
+        for (const threads of threadCounts) {
+          expect(maxUlpDistance(op('native', threads), js), `${label} n=${n} threads=${threads}`).toBe(0);
+        }
       }
     }
   });
@@ -104,20 +117,24 @@ describe.runIf(nativeLoad.backend !== undefined)('the dropout family, native aga
       const x = randomArray(Type, n, k);
       const options = { rate: [0, 0.2, 0.5, 0.9][k % 4]!, seed: k, stream: 1, offset: k * 7 };
       expectParity(x, options, `dropout n=${n}`);
-      const alpha = (backend: 'js' | 'native') => alphaDropoutWithMask(x, { ...options, backend });
-      expectSameBits(alpha('native').output, alpha('js').output, `alpha n=${n}`);
+      const alpha = (backend: 'js' | 'native', threads?: number) => alphaDropoutWithMask(x, { ...options, backend, threads });
+      for (const threads of threadCounts) expectSameBits(alpha('native', threads).output, alpha('js').output, `alpha n=${n} threads=${threads}`);
       const columns = [1, 3, 8][k % 3]!;
       const rows = Math.floor(n / columns);
       const input = x.subarray(0, rows * columns);
       const bias = randomArray(Type, columns, k + 1);
       const residual = randomArray(Type, rows * columns, k + 2);
-      const fused = (backend: 'js' | 'native') => {
-        const { output, mask } = biasDropoutAddWithMask(input, bias, residual, { ...options, backend });
-        return { output, ...biasDropoutAddBackward(residual, mask, { backend }) };
+      const fused = (backend: 'js' | 'native', threads?: number) => {
+        const { output, mask } = biasDropoutAddWithMask(input, bias, residual, { ...options, backend, threads });
+        return { output, ...biasDropoutAddBackward(residual, mask, { backend, threads }) };
       };
-      const [native, js] = [fused('native'), fused('js')];
-      expectSameBits(native.output, js.output, `biasDropoutAdd n=${n}`);
-      expectSameBits(native.dbias, js.dbias, `dbias n=${n}`);
+      const js = fused('js');
+      for (const threads of threadCounts) {
+        const native = fused('native', threads);
+        expectSameBits(native.output, js.output, `biasDropoutAdd n=${n} threads=${threads}`);
+        expectSameBits(native.dx, js.dx, `dx n=${n} threads=${threads}`);
+        expectSameBits(native.dbias, js.dbias, `dbias n=${n} threads=${threads}`);
+      }
     }
   });
 });

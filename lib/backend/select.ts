@@ -1,9 +1,10 @@
 /**
  * Chooses the backend: per call (`backend` option), per process (`SIMD_DROPOUT_BACKEND`), or the
- * native addon when it loads, else the JS backend with one warning that says why.
+ * native addon when it loads, else the JS backend with one warning that says why. When the
+ * choice is automatic, calls below the measured JS crossover run on the JS backend.
  */
 import { jsBackend } from './js.js';
-import { loadNative } from './native.js';
+import { loadNative, type NativeLoad } from './native.js';
 import type { Backend } from './types.js';
 
 /** The names a caller may ask for. */
@@ -19,6 +20,8 @@ export const BACKEND_ENV = 'SIMD_DROPOUT_BACKEND';
 export const FALLBACK_WARNING_CODE = 'SIMD_DROPOUT_NATIVE_UNAVAILABLE';
 
 let processDefault: Backend | undefined;
+/** Whether processDefault is native by the automatic choice (not pinned by the environment). */
+let automatic = false;
 
 /** The native backend, or an Error that says why it is not available. */
 function requireNative(reason: string): Backend {
@@ -43,6 +46,7 @@ export function defaultBackend(): Backend {
     const native = loadNative();
     if (native.backend !== undefined) {
       processDefault = native.backend;
+      automatic = true;
     } else {
       process.emitWarning(
         `The native addon did not load, so the JavaScript backend is used (same results, slower): ${native.loadError}`,
@@ -58,10 +62,28 @@ export function defaultBackend(): Backend {
   return processDefault;
 }
 
-/** The backend for one call: the named one, or the process default. */
-export function selectBackend(name: BackendName | undefined): Backend {
-  if (name === undefined) return defaultBackend();
+/**
+ * The backend for one call of `size` elements: the named one, or the process default — but the
+ * JS backend below `jsCrossover` elements when the default is native by the automatic choice
+ * (the ops whose crossover was measured pass JS_CROSSOVER or APPLY_JS_CROSSOVER; 0 never).
+ */
+export function selectBackend(name: BackendName | undefined, size = Infinity, jsCrossover = 0): Backend {
+  if (name === undefined) {
+    const backend = defaultBackend();
+    return automatic && size < jsCrossover ? jsBackend : backend;
+  }
   return name === 'js' ? jsBackend : requireNative("backend: 'native'");
+}
+
+/** Whether the process default is the native backend by the automatic choice (so the JS crossovers apply). */
+export function nativeByDefault(): boolean {
+  defaultBackend();
+  return automatic;
+}
+
+/** The addon's load outcome, or undefined when SIMD_DROPOUT_BACKEND=js keeps it unloaded. */
+export function nativeUnlessPinnedToJs(): NativeLoad | undefined {
+  return process.env[BACKEND_ENV] === 'js' ? undefined : loadNative();
 }
 
 /** Why the addon did not load, if it was tried and failed. */

@@ -61,12 +61,53 @@ export interface KeepTransform {
 /** How Gaussian noise meets the input: `x * (1 + stddev * z)` or `x + stddev * z`. */
 export type NoiseMode = 'multiply' | 'add';
 
+/**
+ * The last, optional argument of the kernels that can run on several threads: the most threads to
+ * run on (an integer >= 1; more than the cores means all of them). The native backend splits the
+ * work into ranges run by its thread pool; every split gives the same bits. `undefined` takes the process
+ * default for the call's size (`lib/threads.ts`). The JS backend runs on the calling thread and
+ * ignores it.
+ */
+export type Threads = number | undefined;
+
+/**
+ * The kernels an async call needs, each returning a Promise that settles when the work is done.
+ * The native backend runs them on the libuv thread pool (the event loop stays free) and keeps
+ * every array argument referenced until the Promise settles. Same arguments and results as the
+ * synchronous kernels of `Backend`.
+ */
+export interface AsyncKernels {
+  dropoutFused(
+    x: FloatArray,
+    out: FloatArray,
+    maskBits: Uint32Array | null,
+    stream: MaskStream,
+    transform: KeepTransform,
+    threads?: Threads,
+  ): Promise<void>;
+  generateMask(maskBits: Uint32Array, count: number, stream: MaskStream, threads?: Threads): Promise<void>;
+  applyMask(
+    x: FloatArray,
+    out: FloatArray,
+    maskBits: Uint32Array,
+    transform: KeepTransform,
+    layout: BroadcastLayout,
+    threads?: Threads,
+  ): Promise<void>;
+  scale(x: FloatArray, out: FloatArray, factor: number, threads?: Threads): Promise<void>;
+}
+
 /** The kernels every backend provides. All sizes are element counts; nothing is allocated. */
 export interface Backend {
   /** `'native'` for the C++ addon, `'js'` for the pure TypeScript implementation. */
   readonly name: 'native' | 'js';
   /** The instruction set the kernels run on (`'scalar'` for the C++ reference, `'js'` for JS). */
   readonly isa: string;
+  /**
+   * The async forms of the kernels an async call uses, where the backend has its own (the
+   * native one); otherwise `lib/backend/async.ts` runs the synchronous kernels and resolves.
+   */
+  readonly async?: AsyncKernels;
 
   /**
    * The fused one-pass forward with no broadcast: for every `i < x.length`, mask element `i`
@@ -81,13 +122,14 @@ export interface Backend {
     maskBits: Uint32Array | null,
     stream: MaskStream,
     transform: KeepTransform,
+    threads?: Threads,
   ): void;
 
   /**
    * Writes the mask of `count` elements into `maskBits` (same bit layout as above,
    * `maskBits.length === Math.ceil(count / 32)`, bits past `count` are 0).
    */
-  generateMask(maskBits: Uint32Array, count: number, stream: MaskStream): void;
+  generateMask(maskBits: Uint32Array, count: number, stream: MaskStream, threads?: Threads): void;
 
   /**
    * `out[j] = bit(maskIndex(j)) ? transform(x[j]) : dropValue` with `maskIndex` given by `layout`.
@@ -101,6 +143,7 @@ export interface Backend {
     maskBits: Uint32Array,
     transform: KeepTransform,
     layout: BroadcastLayout,
+    threads?: Threads,
   ): void;
 
   /**
@@ -109,7 +152,7 @@ export interface Backend {
    * normal value of element `offset + i` of the stream (lib/normal.ts defines it bit for bit).
    * Its `dropThreshold` is ignored. `x` and `out` may be the same array.
    */
-  gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stddev: number, mode: NoiseMode): void;
+  gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stddev: number, mode: NoiseMode, threads?: Threads): void;
 
   /**
    * Fused bias-dropout-add (Megatron), elementwise mask:
@@ -126,26 +169,27 @@ export interface Backend {
     maskBits: Uint32Array | null,
     stream: MaskStream,
     scale: number,
+    threads?: Threads,
   ): void;
 
   /**
    * `out[c] = Σ_r rows[r * out.length + c]`: column sums of a row-major matrix, accumulated in
    * float64 in row order and rounded once to `out`'s type (the bias gradient).
-   * `rows.length` is a multiple of `out.length` (>= 1).
+   * `rows.length` is a multiple of `out.length` (>= 1). Always one thread.
    */
   columnSums(rows: FloatArray, out: FloatArray): void;
 
   /** `out[i] = x[i] * factor` in the array's precision (classic dropout's inference scaling). */
-  scale(x: FloatArray, out: FloatArray, factor: number): void;
+  scale(x: FloatArray, out: FloatArray, factor: number, threads?: Threads): void;
 
   /**
    * Fills `words` with raw Philox4x32-10 output: `words[i]` is word `(g & 3)` of block `g >> 2`,
    * `g = offset + i`, for the key and stream of `stream` (its `dropThreshold` is ignored).
    */
-  randomWords(words: Uint32Array, stream: MaskStream): void;
+  randomWords(words: Uint32Array, stream: MaskStream, threads?: Threads): void;
 
   /** The standard normal values `z` of elements `offset + i` of the stream (see `gaussianNoise`). */
-  normalValues(out: Float64Array, stream: MaskStream): void;
+  normalValues(out: Float64Array, stream: MaskStream, threads?: Threads): void;
 
   /**
    * One Philox4x32-R block of an arbitrary `counter` (4 words) and `key` (2 words), R = 7 or 10,

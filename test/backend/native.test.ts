@@ -18,7 +18,8 @@ describe('native addon', () => {
 
   it.runIf(nativeLoad.backend !== undefined)('reports its instruction set and the package version', () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-    expect(info()).toEqual({ backend: 'native', isa: nativeLoad.backend!.isa, version });
+    expect(info()).toMatchObject({ backend: 'native', isa: nativeLoad.backend!.isa, version });
+    expect(info().loadError).toBeUndefined();
     expect(nativeLoad.backend!.isa).toMatch(/^(scalar|sse2|avx2|avx512|neon)$/);
   });
 });

@@ -1,0 +1,285 @@
+/**
+ * The results file of the benchmark (bench/results/latest.json): what was measured, on what, and
+ * how. The Markdown table and the SVG chart are functions of this file alone, so a saved run's
+ * reports can be regenerated (`npm run bench:report`) without measuring again.
+ */
+import type { Info } from 'simd-dropout';
+import type { MachineDescription } from './machine.js';
+
+/** The element types measured. */
+export type Dtype = 'float32' | 'float64';
+
+/** The ops of the dropout family measured forward only, next to `dropout` itself. */
+export type FamilyOperation = 'alphaDropout' | 'gaussianDropout' | 'gaussianNoise' | 'biasDropoutAdd' | 'spatialDropout';
+
+/** The family's ops, in the order they are measured and listed. */
+export const FAMILY_OPERATIONS: readonly FamilyOperation[] = [
+  'alphaDropout',
+  'gaussianDropout',
+  'gaussianNoise',
+  'biasDropoutAdd',
+  'spatialDropout',
+];
+
+/**
+ * What a row times: a plain copy (the bandwidth limit); `dropout` (`forward`); `dropoutBackward`
+ * with a stored mask (`backward`); the backward pass of a `Dropout` layer with maskStorage
+ * 'recompute', which draws the mask again (`recompute`); or a forward of the family.
+ */
+export type Operation = 'copy' | 'forward' | 'backward' | 'recompute' | FamilyOperation;
+
+/** Who does the work of a row. */
+export type System =
+  /** `TypedArray.prototype.set`: reads and writes the same bytes as dropout, and does nothing else. */
+  | { readonly kind: 'copy' }
+  /** simd-dropout's addon, with the kernels of `isa`, on `threads` threads. */
+  | { readonly kind: 'native'; readonly isa: string; readonly threads: number }
+  /** simd-dropout's pure-JS backend. */
+  | { readonly kind: 'js' }
+  /** TensorFlow.js `tf.dropout` on one of its backends. */
+  | { readonly kind: 'tfjs'; readonly backend: 'cpu' | 'wasm' };
+
+/** Which row: a system doing an operation on n elements of a dtype. */
+export interface RowKey {
+  readonly system: System;
+  readonly operation: Operation;
+  readonly dtype: Dtype;
+  /** Elements per call. */
+  readonly n: number;
+}
+
+/** A measured row: the statistics of the time per call. */
+export interface Measurement extends RowKey {
+  /** Bytes the call reads plus writes, per element. */
+  readonly bytesPerElement: number;
+  /** Median time per call, in nanoseconds: the number the tables and the chart are made from. */
+  readonly p50Ns: number;
+  readonly p25Ns: number;
+  readonly p75Ns: number;
+  /** Samples kept (each the mean of a batch of calls when calls are short). */
+  readonly samples: number;
+  /** Calls timed in all. */
+  readonly iterations: number;
+}
+
+/** A row that was not measured because a single call would take too long. */
+export interface SkippedRow extends RowKey {
+  readonly skipped: string;
+}
+
+/** One row of the results. */
+export type Row = Measurement | SkippedRow;
+
+/** Whether the native backend could be measured, and if not, why. */
+export type NativeStatus =
+  | { readonly available: true }
+  | { readonly available: false; readonly reason: string };
+
+/** What a worker process measures: the main systems, one forced ISA, or TF.js. */
+export type WorkerRole = 'main' | 'isa' | 'tfjs';
+
+/** TensorFlow.js as the TF.js worker found it. */
+export interface TfjsDescription {
+  readonly version: string;
+  /** `tf.enableProdMode()` was called: TF.js skips its debug checks, as a tuned deployment would. */
+  readonly prodMode: true;
+  /** Which .wasm the wasm backend loaded: SIMD or not, and how many threads it runs. */
+  readonly wasm: { readonly simd: boolean; readonly threads: number };
+}
+
+/** What one worker process reports. */
+export interface WorkerReport {
+  readonly role: WorkerRole;
+  /** The SIMD_DROPOUT_* environment variables the worker ran with (they pin backend or ISA). */
+  readonly env: Readonly<Record<string, string>>;
+  /** `info()` of simd-dropout in that process, verbatim. */
+  readonly info: Info;
+  readonly native: NativeStatus;
+  /**
+   * How the native rows chose their thread count: `setThreads` when the build has it, else null
+   * (every native call then runs on the thread that makes it).
+   */
+  readonly threadsApi: 'setThreads' | null;
+  /** Present in the TF.js worker; null there when TF.js could not be loaded (`tfjsError` says why). */
+  readonly tfjs?: TfjsDescription | null;
+  readonly tfjsError?: string;
+  readonly rows: readonly Row[];
+}
+
+/** A worker that did not finish: its rows are missing from the results. */
+export interface WorkerFailure {
+  readonly role: WorkerRole;
+  readonly env: Readonly<Record<string, string>>;
+  readonly failure: string;
+}
+
+/** How long each row is measured, and which rows are not. */
+export interface Budget {
+  /** Every row has at least this many samples after warm-up: the median of several runs. */
+  readonly minSamples: number;
+  /** ... and at least this much sampled time. */
+  readonly minTimeMs: number;
+  /** Sampling stops once minSamples are in and this much time is spent: bounds the slow rows. */
+  readonly maxTimeMs: number;
+  /** A row whose single call takes (or, extrapolated from the size before, would take) longer is skipped. */
+  readonly maxCallMs: number;
+}
+
+/** Throughput of a system not run here, quoted at the sizes of the forward float32 table. */
+export interface QuotedPeer {
+  readonly name: string;
+  /** Millions of elements per second, by n. */
+  readonly megaElementsPerSecond: Readonly<Record<string, number>>;
+}
+
+/** What every call computes, and at which sizes. */
+export interface Workload {
+  /** The drop rate of every op that has one (Gaussian dropout: the equivalent rate). */
+  readonly rate: number;
+  /** Seed and stream of every functional call; the `Dropout` layer and TF.js use the seed. */
+  readonly seed: number;
+  readonly stream: number;
+  /** The standard deviation of `gaussianNoise`. */
+  readonly noiseStddev: number;
+  /** `biasDropoutAdd`: x is [n / biasColumns, biasColumns]. */
+  readonly biasColumns: number;
+  /** `spatialDropout`: x is NHWC [n / (H·W·C), H, W, C] with these [H, W, C]. */
+  readonly spatialMap: readonly [number, number, number];
+  readonly dtypes: readonly Dtype[];
+  /** The sizes of copy, forward, backward and recompute. */
+  readonly sizes: readonly number[];
+  /** The sizes (and dtypes) of the family's rows; each is also in `sizes`, for `dropout` beside them. */
+  readonly familySizes: readonly number[];
+  readonly familyDtypes: readonly Dtype[];
+  /** Every native row's output was compared bit for bit with the JS backend's up to this n. */
+  readonly checkedUpToN: number;
+  readonly budget: Budget;
+}
+
+/** Everything a run measured, and everything needed to read it. */
+export interface BenchResults {
+  readonly schemaVersion: 2;
+  /** ISO 8601 time the run started. */
+  readonly date: string;
+  readonly durationSeconds: number;
+  readonly mode: 'full' | 'quick';
+  readonly machine: MachineDescription;
+  readonly node: { readonly version: string; readonly v8: string };
+  /** The harness and its version, e.g. `mitata 1.0.34`. */
+  readonly harness: string;
+  readonly workload: Workload;
+  /** The worker processes in the order they ran: main first. */
+  readonly workers: readonly (WorkerReport | WorkerFailure)[];
+  /** Peers measured for the issue on this machine, not in this run. */
+  readonly quotedPeers: readonly QuotedPeer[];
+}
+
+/** A key that is equal for equal systems. */
+export function systemKey(system: System): string {
+  switch (system.kind) {
+    case 'native':
+      return `native/${system.isa}/${system.threads}`;
+    case 'tfjs':
+      return `tfjs/${system.backend}`;
+    default:
+      return system.kind;
+  }
+}
+
+/** True for a measured row. */
+export function isMeasured(row: Row): row is Measurement {
+  return !('skipped' in row);
+}
+
+/** True for a worker that finished. */
+export function isReport(worker: WorkerReport | WorkerFailure): worker is WorkerReport {
+  return !('failure' in worker);
+}
+
+/** Elements per second of a measured row. */
+export function elementsPerSecond(m: Measurement): number {
+  return (m.n * 1e9) / m.p50Ns;
+}
+
+/** Gigabytes per second of a measured row (bytes per nanosecond). */
+export function gigabytesPerSecond(m: Measurement): number {
+  return (m.n * m.bytesPerElement) / m.p50Ns;
+}
+
+/** The rows of a run, with lookups by row key, and its systems in reading order. */
+export class ResultsIndex {
+  readonly rows: readonly Row[];
+  /** The main worker's report: its native ISA is the best this CPU supports (unless forced). */
+  readonly main: WorkerReport | undefined;
+  readonly #byKey = new Map<string, Row>();
+
+  constructor(readonly results: BenchResults) {
+    const reports = results.workers.filter(isReport);
+    this.rows = reports.flatMap((report) => report.rows);
+    this.main = reports.find((report) => report.role === 'main');
+    for (const row of this.rows) this.#byKey.set(ResultsIndex.#key(row), row);
+  }
+
+  static #key({ system, operation, dtype, n }: RowKey): string {
+    return `${systemKey(system)}|${operation}|${dtype}|${n}`;
+  }
+
+  /** The row of `system` doing `operation` on n elements of `dtype`, if it was run. */
+  find(system: System, operation: Operation, dtype: Dtype, n: number): Row | undefined {
+    return this.#byKey.get(ResultsIndex.#key({ system, operation, dtype, n }));
+  }
+
+  /** Like `find`, but only a measured row. */
+  measured(system: System, operation: Operation, dtype: Dtype, n: number): Measurement | undefined {
+    const row = this.find(system, operation, dtype, n);
+    return row !== undefined && isMeasured(row) ? row : undefined;
+  }
+
+  /**
+   * The systems that ran `operation` on `dtype`, in reading order: copy, native (the main
+   * worker's ISA first, most threads first, then the forced ISAs fastest first), JS, TF.js.
+   */
+  systems(operation: Operation, dtype: Dtype): System[] {
+    const rank: Record<System['kind'], number> = { copy: 0, native: 1, js: 2, tfjs: 3 };
+    const seen = new Map<string, System>();
+    for (const row of this.rows) {
+      if (row.operation === operation && row.dtype === dtype) seen.set(systemKey(row.system), row.system);
+    }
+    // a stable sort: within a kind, systems keep the order the workers measured them in
+    return [...seen.values()].sort((a, b) => rank[a.kind] - rank[b.kind]);
+  }
+
+  /** The native system of the main worker on `threads` threads, if it was measured. */
+  mainNative(threads: 'one' | 'all'): System | undefined {
+    const natives = (this.main?.rows ?? []).map((row) => row.system).filter((s) => s.kind === 'native');
+    const counts = natives.map((s) => s.threads);
+    const wanted = threads === 'one' ? 1 : Math.max(...counts);
+    if (threads === 'all' && wanted <= 1) return undefined;
+    return natives.find((s) => s.threads === wanted);
+  }
+}
+
+/**
+ * Above this 1-minute load average at the start, other work was sharing the cores: the report
+ * says so, since every number is then noisier and threads gain less.
+ */
+export const BUSY_LOAD_AVERAGE = 0.5;
+
+/** True when the machine was busy as the run started. */
+export function startedBusy(results: BenchResults): boolean {
+  return results.machine.loadAverage1m > BUSY_LOAD_AVERAGE;
+}
+
+/** The plain-text name of a system, as the table and the chart's legend show it. */
+export function systemLabel(system: System, dtype: Dtype): string {
+  switch (system.kind) {
+    case 'copy':
+      return `copy (${dtype === 'float32' ? 'Float32Array' : 'Float64Array'}.prototype.set)`;
+    case 'native':
+      return `native ${system.isa}, ${system.threads} thread${system.threads === 1 ? '' : 's'}`;
+    case 'js':
+      return 'JS backend';
+    case 'tfjs':
+      return `TF.js ${system.backend}`;
+  }
+}

@@ -98,7 +98,7 @@ describe('the packed tarball', () => {
   it('(b) with neither: installs anyway and runs on the JS backend with one clear warning', () => {
     const { install, check } = installInEmptyProject(pack(false), 'no-prebuild');
     expect(install.status, install.stderr).toBe(0);
-    expect(install.stderr + install.stdout).toMatch(/the JavaScript backend will be used/);
+    // npm keeps a passing install script's output to itself: the warning at first use is what users see
     expect(check.status, check.stderr).toBe(0);
     const { info, warnings, y } = JSON.parse(check.stdout) as { info: { backend: string; loadError?: string }; warnings: string[]; y: number[] };
     expect(info.backend).toBe('js');

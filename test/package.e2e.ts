@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'simd-dropout-package-'));
@@ -38,12 +38,14 @@ function pack(withPrebuild: boolean): string {
   const destination = join(work, withPrebuild ? 'with-prebuild' : 'without-prebuild');
   mkdirSync(destination, { recursive: true });
   const source = join(work, `source-${withPrebuild}`);
-  // a copy of the tracked files (plus dist/ and prebuilds/ as built), so packing never touches the work tree
+  // a copy of the work tree without node_modules, build/ and prebuilds/, so packing never touches it
   cpSync(root, source, {
     recursive: true,
-    filter: (path) => !/\/(node_modules|build|\.git)(\/|$)/.test(path.slice(root.length - 1)) && (withPrebuild || !path.includes('/prebuilds')),
+    filter: (path) => !/\/(node_modules|build|prebuilds|\.git)(\/|$)/.test(path.slice(root.length - 1)),
   });
   symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
+  // the prebuild this platform's users get, made in the copy: prebuilds/<platform>-<arch>/simd-dropout.node
+  if (withPrebuild) execFileSync('npx', ['prebuildify', '--napi', '--strip'], { cwd: source, stdio: 'pipe' });
   const name = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', destination], { cwd: source, encoding: 'utf8' })
     .trim()
     .split('\n')
@@ -78,11 +80,6 @@ function installInEmptyProject(tarball: string, label: string) {
 }
 
 describe('the packed tarball', () => {
-  beforeAll(() => {
-    // the prebuild this platform's users get: prebuilds/<platform>-<arch>/simd-dropout.node
-    execFileSync('npx', ['prebuildify', '--napi', '--strip'], { cwd: root, stdio: 'pipe' });
-  });
-
   it('(a) with a prebuild and no compiler: installs, loads the prebuild, compiles nothing', () => {
     const { project, install, check } = installInEmptyProject(pack(true), 'prebuild');
     expect(install.status, install.stderr).toBe(0);

@@ -150,6 +150,21 @@ struct KernelTable {
 // target regions (GCC and Clang) on a little-endian target of their architecture; elsewhere
 // (MSVC, other CPUs) the build has the scalar kernels only.
 extern const KernelTable kScalarKernels;
+
+#if SIMD_DROPOUT_X86_KERNELS || SIMD_DROPOUT_NEON_KERNELS
+// The GCC/Clang vector types a SIMD policy computes with, `Bytes` wide. Types only, no code, so
+// every kernel file can share them whatever its target region.
+template <int Bytes>
+struct VectorTypes {
+  typedef uint32_t U32 __attribute__((vector_size(Bytes)));
+  typedef int32_t I32 __attribute__((vector_size(Bytes)));
+  typedef float F32 __attribute__((vector_size(Bytes)));
+  typedef uint64_t U64 __attribute__((vector_size(Bytes)));
+  typedef int64_t I64 __attribute__((vector_size(Bytes)));
+  typedef double F64 __attribute__((vector_size(Bytes)));
+};
+#endif
+
 #if SIMD_DROPOUT_X86_KERNELS
 extern const KernelTable kSse2Kernels;
 extern const KernelTable kAvx2Kernels;

@@ -23,14 +23,7 @@
 namespace simd_dropout {
 namespace {
 
-struct Avx2 {
-  typedef uint32_t U32 __attribute__((vector_size(32)));
-  typedef int32_t I32 __attribute__((vector_size(32)));
-  typedef float F32 __attribute__((vector_size(32)));
-  typedef uint64_t U64 __attribute__((vector_size(32)));
-  typedef int64_t I64 __attribute__((vector_size(32)));
-  typedef double F64 __attribute__((vector_size(32)));
-
+struct Avx2 : VectorTypes<32> {
   // 4 x 8 blocks in flight: the measured best on Zen 3.
   static constexpr int kGroups = 4;
 

@@ -15,14 +15,7 @@
 namespace simd_dropout {
 namespace {
 
-struct Neon {
-  typedef uint32_t U32 __attribute__((vector_size(16)));
-  typedef int32_t I32 __attribute__((vector_size(16)));
-  typedef float F32 __attribute__((vector_size(16)));
-  typedef uint64_t U64 __attribute__((vector_size(16)));
-  typedef int64_t I64 __attribute__((vector_size(16)));
-  typedef double F64 __attribute__((vector_size(16)));
-
+struct Neon : VectorTypes<16> {
   // 32 registers: four groups of four blocks stay in registers.
   static constexpr int kGroups = 4;
 

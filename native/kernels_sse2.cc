@@ -22,14 +22,7 @@
 namespace simd_dropout {
 namespace {
 
-struct Sse2 {
-  typedef uint32_t U32 __attribute__((vector_size(16)));
-  typedef int32_t I32 __attribute__((vector_size(16)));
-  typedef float F32 __attribute__((vector_size(16)));
-  typedef uint64_t U64 __attribute__((vector_size(16)));
-  typedef int64_t I64 __attribute__((vector_size(16)));
-  typedef double F64 __attribute__((vector_size(16)));
-
+struct Sse2 : VectorTypes<16> {
   static constexpr int kGroups = 3;
 
   static U32 mulHiLo(U32 a, U32 m, U32* lo) {

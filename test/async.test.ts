@@ -109,6 +109,17 @@ describe.each(backendNames)('async dropout on the %s backend', (backend) => {
 });
 
 describe.runIf(hasNative)('async native calls', () => {
+  it('all resolve correctly when there are many more of them than libuv pool threads', async () => {
+    // libuv runs 4 pool threads by default (UV_THREADPOOL_SIZE): 64 calls queue up behind them
+    const calls = Array.from({ length: 64 }, (_, k) => {
+      const x = randomArray(Float32Array, 10_000 + k, k);
+      const options = { rate: 0.3, seed: k, stream: 2, backend: 'native' } as const;
+      return { expected: dropout(x, options), result: dropoutAsync(x, options) };
+    });
+    const outputs = await Promise.all(calls.map(({ result }) => result));
+    outputs.forEach((output, k) => expectSameBits(output, calls[k]!.expected, `call ${k}`));
+  });
+
   it('leave the event loop free: a timer fires during a large call (3e7 float32)', async () => {
     const x = new Float32Array(3e7).fill(1);
     let ticks = 0;

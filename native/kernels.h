@@ -151,6 +151,19 @@ struct KernelTable {
 // (MSVC, other CPUs) the build has the scalar kernels only.
 extern const KernelTable kScalarKernels;
 
+// The unsigned integer with the bits of a float type: the kernels select kept or dropped values
+// on the bits. A type trait only, no code, so every kernel file can share it.
+template <typename T>
+struct BitsOf;
+template <>
+struct BitsOf<float> {
+  using type = uint32_t;
+};
+template <>
+struct BitsOf<double> {
+  using type = uint64_t;
+};
+
 #if SIMD_DROPOUT_X86_KERNELS || SIMD_DROPOUT_NEON_KERNELS
 // The GCC/Clang vector types a SIMD policy computes with, `Bytes` wide. Types only, no code, so
 // every kernel file can share them whatever its target region.

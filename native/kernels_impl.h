@@ -56,17 +56,6 @@ inline uint32_t lowBits(size_t m) {
 }
 
 template <typename T>
-struct BitsOf;
-template <>
-struct BitsOf<float> {
-  using type = uint32_t;
-};
-template <>
-struct BitsOf<double> {
-  using type = uint64_t;
-};
-
-template <typename T>
 inline typename BitsOf<T>::type bitsOf(T value) {
   typename BitsOf<T>::type bits;
   std::memcpy(&bits, &value, sizeof bits);
@@ -300,6 +289,21 @@ inline void normalsFromWords(const uint32_t* words, size_t blocks, double* z) {
 
 // ---- the values of a stream, 32 elements at a time ----
 
+// Blocks per tile of generated values: a multiple of every policy's lane count.
+constexpr size_t kTileBlocks = 256;
+
+// The values of `blocks` Philox blocks from `firstBlock`: the raw words (V = uint32_t), or their
+// standard normals (V = double), made through `words`, scratch for 4 * blocks words.
+template <class P, class V>
+inline void blockValues(uint64_t firstBlock, size_t blocks, const StreamKey& key, uint32_t* words, V* out) {
+  if constexpr (sizeof(V) == sizeof(uint32_t)) {
+    philoxBlocks<P>(firstBlock, blocks, key, out);
+  } else {
+    philoxBlocks<P>(firstBlock, blocks, key, words);
+    normalsFromWords<P>(words, blocks, out);
+  }
+}
+
 // Philox words (V = uint32_t) or standard normals (V = double) of elements offset + i, made a
 // tile of blocks at a time and handed out 32 at a time. A group of 32 elements may straddle two
 // tiles (when offset % 4 != 0): the unused values of a tile move in front of the next one.
@@ -328,7 +332,6 @@ class TileStream {
   }
 
  private:
-  static constexpr size_t kTileBlocks = 256;  // a multiple of every policy's lane count
 
   __attribute__((noinline)) void refill() {
     V* kept = values_ + kWordBits - available_;
@@ -336,12 +339,7 @@ class TileStream {
     const size_t blocks = minSize(kTileBlocks, blocksLeft_);
     constexpr size_t L = lanesOf<typename P::U32>();
     const size_t generated = (blocks + L - 1) / L * L;
-    if constexpr (sizeof(V) == sizeof(uint32_t)) {
-      philoxBlocks<P>(nextBlock_, generated, key_, values_ + kWordBits);
-    } else {
-      philoxBlocks<P>(nextBlock_, generated, key_, words_);
-      normalsFromWords<P>(words_, generated, values_ + kWordBits);
-    }
+    blockValues<P>(nextBlock_, generated, key_, words_, values_ + kWordBits);
     nextBlock_ += blocks;
     blocksLeft_ -= blocks;
     current_ = kept + skip_;
@@ -666,19 +664,13 @@ void gaussianNoise(const T* x, T* out, size_t n, const MaskStream& stream, doubl
 template <typename P, typename V>
 void copyStream(V* out, size_t n, const MaskStream& stream) {
   if (n == 0) return;
-  constexpr size_t kBlocks = 256;  // a multiple of every policy's lane count
   size_t done = 0;
   if ((stream.offset & 3) == 0) {
     const StreamKey key{stream.keyLo, stream.keyHi, stream.streamLo, stream.streamHi};
-    alignas(64) uint32_t words[sizeof(V) == sizeof(uint32_t) ? 1 : 4 * kBlocks];
-    for (uint64_t block = stream.offset >> 2; done + 4 * kBlocks <= n; done += 4 * kBlocks) {
-      if constexpr (sizeof(V) == sizeof(uint32_t)) {
-        philoxBlocks<P>(block, kBlocks, key, out + done);
-      } else {
-        philoxBlocks<P>(block, kBlocks, key, words);
-        normalsFromWords<P>(words, kBlocks, out + done);
-      }
-      block += kBlocks;
+    alignas(64) uint32_t words[sizeof(V) == sizeof(uint32_t) ? 1 : 4 * kTileBlocks];
+    for (uint64_t block = stream.offset >> 2; done + 4 * kTileBlocks <= n; done += 4 * kTileBlocks) {
+      blockValues<P>(block, kTileBlocks, key, words, out + done);
+      block += kTileBlocks;
     }
     if (done == n) return;
   }

@@ -89,17 +89,6 @@ uint32_t nextMaskWord(ChunkWords& words, size_t m, uint64_t dropThreshold) {
 }
 
 template <typename T>
-struct BitsOf;
-template <>
-struct BitsOf<float> {
-  using type = uint32_t;
-};
-template <>
-struct BitsOf<double> {
-  using type = uint64_t;
-};
-
-template <typename T>
 using Bits = typename BitsOf<T>::type;
 
 template <typename T>

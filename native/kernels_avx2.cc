@@ -61,6 +61,16 @@ struct Avx2 : VectorTypes<32> {
     *hi = (I64)_mm256_cvtepi32_epi64(_mm256_extracti128_si256((__m256i)m, 1));
   }
 
+  // Non-temporal stores, 16 bytes at a time: p need only be 16-byte aligned.
+  static constexpr bool kStreamStores = true;
+  template <typename V>
+  static void streamStore(void* p, V v) {
+    __m128i* line = static_cast<__m128i*>(p);
+    _mm_stream_si128(line, _mm256_castsi256_si128((__m256i)v));
+    _mm_stream_si128(line + 1, _mm256_extracti128_si256((__m256i)v, 1));
+  }
+  static void streamFence() { _mm_sfence(); }
+
   static F64 sqrt(F64 v) { return (F64)_mm256_sqrt_pd((__m256d)v); }
 
   static void interleave(F64 a, F64 b, double* out) {

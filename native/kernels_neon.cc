@@ -47,6 +47,9 @@ struct Neon : VectorTypes<16> {
     *hi = (I64)vmovl_high_s32((int32x4_t)m);
   }
 
+  // No non-temporal vector store here: every output goes through the cache.
+  static constexpr bool kStreamStores = false;
+
   static F64 sqrt(F64 v) { return (F64)vsqrtq_f64((float64x2_t)v); }
 
   static void interleave(F64 a, F64 b, double* out) {

@@ -55,6 +55,14 @@ struct Sse2 : VectorTypes<16> {
     *hi = (I64)_mm_unpackhi_epi32((__m128i)m, (__m128i)m);
   }
 
+  // Non-temporal stores: p must be 16-byte aligned.
+  static constexpr bool kStreamStores = true;
+  template <typename V>
+  static void streamStore(void* p, V v) {
+    _mm_stream_si128(static_cast<__m128i*>(p), (__m128i)v);
+  }
+  static void streamFence() { _mm_sfence(); }
+
   static F64 sqrt(F64 v) { return (F64)_mm_sqrt_pd((__m128d)v); }
 
   static void interleave(F64 a, F64 b, double* out) {

@@ -52,6 +52,30 @@ describe.runIf(nativeLoad.backend !== undefined)('native and JS backends, bit fo
     }
   });
 
+  it.each(dtypes)('agree on outputs large enough to be written around the cache, into aligned and unaligned out (%s)', (_, Type) => {
+    // 12 MiB and 45 elements: on 1 thread past the 8 MiB from which the x86 kernels store with
+    // non-temporal stores when out is 16-byte aligned; on 2 threads, 6 MiB each, through the cache
+    const n = (3 * 2 ** 22) / Type.BYTES_PER_ELEMENT + 45;
+    const x = randomArray(Type, n, 77);
+    const options = { rate: 0.3, seed: 5, shape: [n] };
+    const js = dropoutWithMask(x, { ...options, backend: 'js' });
+    const jsGrad = dropoutBackward(x, js.mask, { backend: 'js' });
+    const bias = randomArray(Type, n, 78);
+    const jsFused = biasDropoutAddWithMask(x, bias, x, { ...options, backend: 'js' });
+    for (const shift of [0, 1]) {
+      const out = new Type(n + shift).subarray(shift);
+      for (const threads of [1, 2]) {
+        const label = `shift=${shift} threads=${threads}`;
+        const native = dropoutWithMask(x, { ...options, backend: 'native', threads, out });
+        expectSameBits(native.output, js.output, label);
+        expectSameBits(native.mask.bits(), js.mask.bits(), label);
+        expectSameBits(dropoutBackward(x, js.mask, { backend: 'native', threads, out }), jsGrad, `backward ${label}`);
+        const fused = biasDropoutAddWithMask(x, bias, x, { ...options, backend: 'native', threads, out });
+        expectSameBits(fused.output, jsFused.output, `biasDropoutAdd ${label}`);
+      }
+    }
+  });
+
   it.each(dtypes)('agree at every rate across the 2**32 block boundary (%s)', (_, Type) => {
     const x = randomArray(Type, 1000, 7);
     for (const rate of rates) {

@@ -293,7 +293,12 @@ function planBackward(grad: unknown, mask: unknown, options: unknown, fn: string
  * const dx = dropoutBackward(dy, mask, { out: dy }); // in place
  */
 export function dropoutBackward<T extends FloatArray>(grad: T, mask: DropoutMask, options?: DropoutBackwardOptions): T {
-  return runPass(planBackward(grad, mask, options, 'dropoutBackward')) as T;
+  return runBackward(grad, mask, options, 'dropoutBackward') as T;
+}
+
+/** Checks a mask backward call to `fn` (its name in the messages) and runs it. */
+export function runBackward(grad: unknown, mask: unknown, options: unknown, fn: string): FloatArray {
+  return runPass(planBackward(grad, mask, options, fn));
 }
 
 /**

@@ -117,8 +117,8 @@ describe('mcDropout', () => {
     ['samples is NaN', () => mcDropout(() => new Float64Array(1), null, { samples: NaN }), RangeError, /for samples but received NaN/],
     ['samples is Infinity', () => mcDropout(() => new Float64Array(1), null, { samples: Infinity }), RangeError, /for samples but received Infinity/],
     ['samples is a string', () => mcDropout(() => new Float64Array(1), null, { samples: '3' as never }), TypeError, /for samples but received the string "3"/],
-    ['an output is an Array', () => mcDropout((_x: null, i) => (i === 2 ? [1, 2, 3] : new Float64Array(3)) as never, null, { samples: 4 }), TypeError, /Float32Array or Float64Array but sample 2 returned an Array of length 3/],
-    ['an output is undefined', () => mcDropout(() => undefined as never, null, { samples: 4 }), TypeError, /sample 0 returned undefined/],
+    ['an output is an Array', () => mcDropout((_x: null, i) => (i === 2 ? [1, 2, 3] : new Float64Array(3)) as never, null, { samples: 4 }), TypeError, /Float32Array or Float64Array for the output of forward for sample 2 but received an Array of length 3/],
+    ['an output is undefined', () => mcDropout(() => undefined as never, null, { samples: 4 }), TypeError, /for the output of forward for sample 0 but received undefined/],
     ['an output has another length', () => mcDropout((_x: null, i) => new Float32Array(i === 3 ? 5 : 4), null, { samples: 4 }), RangeError, /every output of forward to have 4 elements \(sample 0's\) but sample 3 has 5/],
   ];
 
@@ -132,7 +132,7 @@ describe('mcDropout', () => {
     await expect(lengths).rejects.toThrow(RangeError);
     await expect(lengths).rejects.toThrow(/sample 2 has 1/);
     const types = mcDropout(async (_x: null, i) => (i === 1 ? new Int8Array(2) : new Float64Array(2)) as never, null, { samples: 3 });
-    await expect(types).rejects.toThrow(/sample 1 returned an Int8Array/);
+    await expect(types).rejects.toThrow(/for the output of forward for sample 1 but received an Int8Array/);
   });
 
   it('does not call forward when its arguments are invalid', () => {

@@ -335,8 +335,8 @@ export async function dropoutBackwardAsync<T extends FloatArray>(grad: T, mask: 
   return (await runPassAsync(planBackward(grad, mask, options, 'dropoutBackwardAsync'))) as T;
 }
 
-/** The `out` option when it is a typed array (the full check comes with the others). */
+/** The `out` option, checked as an array (the rest of the options are checked with the others). */
 function outOption(options: unknown): ArrayBufferView | undefined {
   const out = typeof options === 'object' && options !== null ? (options as { out?: unknown }).out : undefined;
-  return ArrayBuffer.isView(out) ? out : undefined;
+  return out === undefined ? undefined : checkFloatArray(out, 'out');
 }

@@ -20,7 +20,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   const name = (value as object).constructor?.name;
-  return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+  return name ? `${/^(?:[AEIO]|U(?!int))/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
 }
 
 /** The typed arrays the API reads and writes. */

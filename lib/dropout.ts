@@ -242,7 +242,9 @@ function checkAsyncArrays(arrays: readonly [ArrayBufferView | undefined, string]
  * Inverted dropout: each element (or each mask element, with `noiseShape` or `broadcastDims`) is
  * dropped with probability `rate` and the survivors are scaled by 1 / (1 - rate), so the expected
  * sum is unchanged. With `training: false` it is the identity and returns `x` (or copies it into
- * `out`). Every training call takes one stream, whatever the rate.
+ * `out`). Every training call takes one stream, whatever the rate. Arrays may be on a
+ * SharedArrayBuffer or a resizable ArrayBuffer; an array whose ArrayBuffer is detached (or that
+ * lies past the end of a shrunk one) is a TypeError naming it, not an empty array.
  *
  * @example
  * const y = dropout(new Float32Array([1, 2, 3, 4]), { rate: 0.5, seed: 42 });
@@ -310,7 +312,7 @@ export function runBackward(grad: unknown, mask: unknown, options: unknown, fn: 
  * (postMessage, structuredClone with transfer) or detach their ArrayBuffers. The call keeps them
  * alive, but a transfer moves the memory to another owner that may free it under the call; a
  * transfer is reported by rejecting with code `ERR_SIMD_DROPOUT_DETACHED`. Arrays on a resizable
- * ArrayBuffer are a TypeError.
+ * ArrayBuffer (any view of it) and arrays already detached when the call is made are a TypeError.
  *
  * @example
  * const y = await dropoutAsync(x, { rate: 0.1, seed: 1 });

@@ -13,13 +13,13 @@ import { identityOutput, outputFor, planCall, RANDOM_OP_OPTIONS, type RandomOpOp
 import {
   checkChoice,
   checkFloatArray,
-  checkNumber,
   checkOffset,
   checkOptions,
   checkOut,
   checkRate,
   checkThreads,
   describe,
+  numberError,
   requireOption,
 } from './validate.js';
 
@@ -144,6 +144,7 @@ const GAUSSIAN_NOISE_OPTIONS = ['stddev', ...RANDOM_OP_OPTIONS];
  */
 export function gaussianNoise<T extends FloatArray>(x: T, options: GaussianNoiseOptions): T {
   const opts = checkOptions<GaussianNoiseOptions>(options, 'the options of gaussianNoise', GAUSSIAN_NOISE_OPTIONS);
-  const stddev = checkNumber(requireOption(opts, 'stddev', 'the options of gaussianNoise'), 'stddev', 'a finite number >= 0', (s) => s >= 0 && s < Infinity);
+  const stddev = requireOption(opts, 'stddev', 'the options of gaussianNoise');
+  if (!(typeof stddev === 'number' && stddev >= 0 && stddev < Infinity)) throw numberError(stddev, 'stddev', 'a finite number >= 0');
   return runGaussian(x, opts, stddev, 'add', 'gaussianNoise').output as T;
 }

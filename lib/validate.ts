@@ -88,18 +88,19 @@ export function checkUint32Array(value: unknown, name: string): Uint32Array {
 }
 
 /**
- * Checks a number: a TypeError when `value` is not a number, a RangeError when `valid` rejects it
- * (`valid` must reject NaN); both messages say `Expected <expected> for <name>`.
+ * The error for a number argument that failed its check: a TypeError when `value` is not a number,
+ * else a RangeError, both saying `Expected <expected> for <name>`. Every number check of the API
+ * throws it (the checks test inline, so a valid call allocates nothing).
  */
-export function checkNumber(value: unknown, name: string, expected: string, valid: (value: number) => boolean): number {
-  if (typeof value !== 'number') throw new TypeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
-  if (!valid(value)) throw new RangeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
-  return value;
+export function numberError(value: unknown, name: string, expected: string): TypeError | RangeError {
+  const message = `Expected ${expected} for ${name} but received ${describe(value)}`;
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }
 
 /** Checks an integer >= `min` (a safe integer: NaN, ±Infinity and fractions are RangeErrors). */
 export function checkInteger(value: unknown, name: string, min: number): number {
-  return checkNumber(value, name, `an integer >= ${min}`, (n) => Number.isSafeInteger(n) && n >= min);
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
+  throw numberError(value, name, `an integer >= ${min}`);
 }
 
 /**
@@ -107,11 +108,11 @@ export function checkInteger(value: unknown, name: string, min: number): number 
  * reason a rate of 1 is a RangeError.
  */
 export function checkRate(value: unknown, name = 'rate', whyNotOne?: string): number {
-  const rate = checkNumber(value, name, 'a number in [0, 1]', (r) => r >= 0 && r <= 1);
-  if (rate === 1 && whyNotOne !== undefined) {
+  if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw numberError(value, name, 'a number in [0, 1]');
+  if (value === 1 && whyNotOne !== undefined) {
     throw new RangeError(`Expected a number in [0, 1) for ${name} but received 1: ${whyNotOne}`);
   }
-  return rate;
+  return value;
 }
 
 /** Checks an optional boolean, returning `fallback` when it is undefined. */

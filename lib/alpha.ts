@@ -6,7 +6,7 @@ import { JS_CROSSOVER } from './backend/crossover.js';
 import type { FloatArray } from './backend/types.js';
 import { maskedOpOptions, planMask, runMasked, type DropoutResult, type MaskedOp, type MaskShapeOptions } from './dropout.js';
 import { planCall, type RandomOpOptions } from './plan.js';
-import { checkOptions, checkRate, describe, requireOption } from './validate.js';
+import { checkOptions, checkRate, requireOption } from './validate.js';
 
 /** α' = -λα, the SELU's limit for large negative inputs (λ = 1.0507009873554805, α = 1.6732632423543772). */
 export const ALPHA_PRIME = -1.7580993408473766;
@@ -17,11 +17,16 @@ export interface AlphaDropoutOptions extends RandomOpOptions, MaskShapeOptions {
   rate: number;
 }
 
+/** Why alpha dropout's rate is below 1. */
+const ALPHA_RATE_BELOW_ONE = 'alpha dropout cannot drop everything';
+
 /**
  * The affine correction of alpha dropout at drop probability p: y = a·x' + b with
  * a = ((1 - p)(1 + p·α'²))^-1/2 and b = -a·α'·p, where x' is x if kept and α' if dropped.
+ * `rate` must be a number in [0, 1) (a TypeError or RangeError otherwise).
  */
 export function alphaDropoutCoefficients(rate: number): { a: number; b: number } {
+  checkRate(rate, 'rate', ALPHA_RATE_BELOW_ONE);
   const a = 1 / Math.sqrt((1 - rate) * (1 + rate * ALPHA_PRIME * ALPHA_PRIME));
   return { a, b: -a * ALPHA_PRIME * rate };
 }
@@ -36,10 +41,7 @@ const ALPHA_OPTIONS = maskedOpOptions('rate');
 
 function runAlpha(x: unknown, options: unknown, fn: string, wantMask: boolean) {
   const opts = checkOptions<AlphaDropoutOptions>(options, `the options of ${fn}`, ALPHA_OPTIONS);
-  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
-  if (rate === 1) {
-    throw new RangeError(`Expected a number in [0, 1) for rate but received ${describe(rate)}: alpha dropout cannot drop everything`);
-  }
+  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`), 'rate', ALPHA_RATE_BELOW_ONE);
   const call = planCall(x, opts, fn, JS_CROSSOVER);
   const mask = planMask(opts, call.x.length, fn);
   return wantMask ? runMasked(call, mask, alphaOp(rate), true) : runMasked(call, mask, alphaOp(rate), false);

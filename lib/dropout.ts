@@ -242,7 +242,9 @@ function checkAsyncArrays(arrays: readonly [ArrayBufferView | undefined, string]
  * Inverted dropout: each element (or each mask element, with `noiseShape` or `broadcastDims`) is
  * dropped with probability `rate` and the survivors are scaled by 1 / (1 - rate), so the expected
  * sum is unchanged. With `training: false` it is the identity and returns `x` (or copies it into
- * `out`). Every training call takes one stream, whatever the rate.
+ * `out`). Every training call takes one stream, whatever the rate. Arrays may be on a
+ * SharedArrayBuffer or a resizable ArrayBuffer; an array whose ArrayBuffer is detached (or that
+ * lies past the end of a shrunk one) is a TypeError naming it, not an empty array.
  *
  * @example
  * const y = dropout(new Float32Array([1, 2, 3, 4]), { rate: 0.5, seed: 42 });
@@ -293,7 +295,12 @@ function planBackward(grad: unknown, mask: unknown, options: unknown, fn: string
  * const dx = dropoutBackward(dy, mask, { out: dy }); // in place
  */
 export function dropoutBackward<T extends FloatArray>(grad: T, mask: DropoutMask, options?: DropoutBackwardOptions): T {
-  return runPass(planBackward(grad, mask, options, 'dropoutBackward')) as T;
+  return runBackward(grad, mask, options, 'dropoutBackward') as T;
+}
+
+/** Checks a mask backward call to `fn` (its name in the messages) and runs it. */
+export function runBackward(grad: unknown, mask: unknown, options: unknown, fn: string): FloatArray {
+  return runPass(planBackward(grad, mask, options, fn));
 }
 
 /**
@@ -305,7 +312,7 @@ export function dropoutBackward<T extends FloatArray>(grad: T, mask: DropoutMask
  * (postMessage, structuredClone with transfer) or detach their ArrayBuffers. The call keeps them
  * alive, but a transfer moves the memory to another owner that may free it under the call; a
  * transfer is reported by rejecting with code `ERR_SIMD_DROPOUT_DETACHED`. Arrays on a resizable
- * ArrayBuffer are a TypeError.
+ * ArrayBuffer (any view of it) and arrays already detached when the call is made are a TypeError.
  *
  * @example
  * const y = await dropoutAsync(x, { rate: 0.1, seed: 1 });
@@ -330,8 +337,8 @@ export async function dropoutBackwardAsync<T extends FloatArray>(grad: T, mask: 
   return (await runPassAsync(planBackward(grad, mask, options, 'dropoutBackwardAsync'))) as T;
 }
 
-/** The `out` option when it is a typed array (the full check comes with the others). */
+/** The `out` option, checked as an array (the rest of the options are checked with the others). */
 function outOption(options: unknown): ArrayBufferView | undefined {
   const out = typeof options === 'object' && options !== null ? (options as { out?: unknown }).out : undefined;
-  return ArrayBuffer.isView(out) ? out : undefined;
+  return out === undefined ? undefined : checkFloatArray(out, 'out');
 }

@@ -4,12 +4,12 @@
  */
 import { selectBackend } from './backend/select.js';
 import type { FloatArray } from './backend/types.js';
-import { dropoutBackward, type DropoutBackwardOptions, type DropoutResult } from './dropout.js';
+import { runBackward, type DropoutBackwardOptions, type DropoutResult } from './dropout.js';
 import { maskStream } from './generator.js';
 import { DropoutMask, dtypeOf, maskInternals, roundTo } from './mask.js';
 import { outputFor, planCall, RANDOM_OP_OPTIONS, type RandomOpOptions } from './plan.js';
 import { formatShape, resolveShape } from './shape.js';
-import { checkFloatArray, checkOffset, checkOptions, checkRate, describe, requireOption } from './validate.js';
+import { checkFloatArray, checkOffset, checkOptions, checkRate, describe, overlapOf, requireOption } from './validate.js';
 
 /** Options of `biasDropoutAdd`. */
 export interface BiasDropoutAddOptions extends RandomOpOptions {
@@ -30,15 +30,6 @@ export interface BiasDropoutAddGradients<T extends FloatArray> {
 }
 
 const OPTIONS = ['rate', 'shape', ...RANDOM_OP_OPTIONS];
-
-function overlaps(a: FloatArray, b: FloatArray): boolean {
-  return a.buffer === b.buffer && a.length > 0 && b.length > 0 &&
-    a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
-function sameRange(a: FloatArray, b: FloatArray): boolean {
-  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
-}
 
 function runBiasDropoutAdd(x: unknown, bias: unknown, residual: unknown, options: unknown, fn: string): DropoutResult<FloatArray> {
   const opts = checkOptions<BiasDropoutAddOptions>(options, `the options of ${fn}`, OPTIONS);
@@ -64,7 +55,7 @@ function runBiasDropoutAdd(x: unknown, bias: unknown, residual: unknown, options
     throw new RangeError(`Expected the last axis of shape ${formatShape(shape)} to be the length of bias (${columns})`);
   }
   const output = outputFor(call);
-  if ((overlaps(output, residualArray) && !sameRange(output, residualArray)) || overlaps(output, biasArray)) {
+  if (overlapOf(output, residualArray) === 'partial' || overlapOf(output, biasArray) !== 'none') {
     throw new RangeError('Expected out to be x, residual or a separate array, not a view overlapping residual or bias');
   }
   const offset = checkOffset(opts.offset, input.length);
@@ -115,7 +106,7 @@ export function biasDropoutAddBackward<T extends FloatArray>(
   options?: DropoutBackwardOptions,
 ): BiasDropoutAddGradients<T> {
   maskInternals(mask);
-  const dx = dropoutBackward(grad, mask, options);
+  const dx = runBackward(grad, mask, options, 'biasDropoutAddBackward') as T;
   const columns = mask.shape[mask.shape.length - 1]!;
   const dbias = new (dx.constructor as new (n: number) => T)(columns);
   if (columns > 0) selectBackend(options?.backend, dx.length).columnSums(dx, dbias);

@@ -10,7 +10,18 @@ import type { FloatArray, NoiseMode } from './backend/types.js';
 import { maskStream } from './generator.js';
 import { dtypeOf, type FloatDtype } from './mask.js';
 import { identityOutput, outputFor, planCall, RANDOM_OP_OPTIONS, type RandomOpOptions } from './plan.js';
-import { checkChoice, checkFloatArray, checkOffset, checkOptions, checkOut, checkRate, checkThreads, describe, requireOption } from './validate.js';
+import {
+  checkChoice,
+  checkFloatArray,
+  checkOffset,
+  checkOptions,
+  checkOut,
+  checkRate,
+  checkThreads,
+  describe,
+  numberError,
+  requireOption,
+} from './validate.js';
 
 /** Options of `gaussianDropout`. */
 export interface GaussianDropoutOptions extends RandomOpOptions {
@@ -81,10 +92,7 @@ const GAUSSIAN_DROPOUT_OPTIONS = ['rate', ...RANDOM_OP_OPTIONS];
 
 function runGaussianDropout(x: unknown, options: unknown, fn: string) {
   const opts = checkOptions<GaussianDropoutOptions>(options, `the options of ${fn}`, GAUSSIAN_DROPOUT_OPTIONS);
-  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`));
-  if (rate === 1) {
-    throw new RangeError(`Expected a number in [0, 1) for rate but received 1: the noise variance rate / (1 - rate) would be infinite`);
-  }
+  const rate = checkRate(requireOption(opts, 'rate', `the options of ${fn}`), 'rate', 'the noise variance rate / (1 - rate) would be infinite');
   return runGaussian(x, opts, Math.sqrt(rate / (1 - rate)), 'multiply', fn);
 }
 
@@ -137,11 +145,6 @@ const GAUSSIAN_NOISE_OPTIONS = ['stddev', ...RANDOM_OP_OPTIONS];
 export function gaussianNoise<T extends FloatArray>(x: T, options: GaussianNoiseOptions): T {
   const opts = checkOptions<GaussianNoiseOptions>(options, 'the options of gaussianNoise', GAUSSIAN_NOISE_OPTIONS);
   const stddev = requireOption(opts, 'stddev', 'the options of gaussianNoise');
-  if (typeof stddev !== 'number') {
-    throw new TypeError(`Expected a finite number >= 0 for stddev but received ${describe(stddev)}`);
-  }
-  if (!(stddev >= 0 && stddev < Infinity)) {
-    throw new RangeError(`Expected a finite number >= 0 for stddev but received ${describe(stddev)}`);
-  }
+  if (!(typeof stddev === 'number' && stddev >= 0 && stddev < Infinity)) throw numberError(stddev, 'stddev', 'a finite number >= 0');
   return runGaussian(x, opts, stddev, 'add', 'gaussianNoise').output as T;
 }

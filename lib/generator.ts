@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MaskStream } from './backend/types.js';
 import { philox4x32Block } from './philox.js';
-import { checkUint64, describe, UINT64_MAX } from './validate.js';
+import { checkOptions, checkUint64, describe, UINT64_MAX } from './validate.js';
 
 /** A 64-bit unsigned integer: a safe-integer number or a bigint. */
 export type Uint64Like = number | bigint;
@@ -53,6 +53,12 @@ export function maskStream(seed: bigint, stream: bigint, offset: bigint, dropThr
 }
 
 /**
+ * `Generator.from`, with the name the messages give the state (a layer's `load` passes
+ * 'state.generator'); set by Generator's static block.
+ */
+export let generatorFromState: (state: unknown, name: string) => Generator;
+
+/**
  * A seeded source of dropout streams. Each training call made with it takes the next stream id,
  * so a run with the same seed draws the same masks in the same order.
  *
@@ -71,10 +77,8 @@ export class Generator {
    */
   constructor(seed: Uint64Like, options: GeneratorOptions = {}) {
     this.#seed = checkUint64(seed, 'seed');
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`Expected an object for options but received ${describe(options)}`);
-    }
-    this.#stream = options.stream === undefined ? 0n : checkUint64(options.stream, 'options.stream');
+    const { stream } = checkOptions<GeneratorOptions>(options, 'the options of Generator', ['stream']);
+    this.#stream = stream === undefined ? 0n : checkUint64(stream, 'options.stream');
   }
 
   /** The seed (the Philox key). */
@@ -94,16 +98,23 @@ export class Generator {
 
   /** Rebuilds a Generator from `generator.state` (also after a JSON round trip). */
   static from(state: GeneratorState): Generator {
-    if (state === null || typeof state !== 'object') {
-      throw new TypeError(`Expected a generator state object for state but received ${describe(state)}`);
-    }
-    if (state.algorithm !== ALGORITHM) {
-      throw new RangeError(`Expected state.algorithm to be '${ALGORITHM}' but received ${describe(state.algorithm)}`);
-    }
-    const generator = new Generator(parseDecimal(state.seed, 'state.seed', UINT64_MAX));
-    // a generator that has used every stream has stream 2**64; its state must round-trip too
-    generator.#stream = parseDecimal(state.stream, 'state.stream', UINT64_MAX + 1n);
-    return generator;
+    return generatorFromState(state, 'state');
+  }
+
+  static {
+    generatorFromState = (state, name) => {
+      if (state === null || typeof state !== 'object') {
+        throw new TypeError(`Expected a generator state object for ${name} but received ${describe(state)}`);
+      }
+      const { algorithm, seed, stream } = state as GeneratorState;
+      if (algorithm !== ALGORITHM) {
+        throw new RangeError(`Expected ${name}.algorithm to be '${ALGORITHM}' but received ${describe(algorithm)}`);
+      }
+      const generator = new Generator(parseDecimal(seed, `${name}.seed`, UINT64_MAX));
+      // a generator that has used every stream has stream 2**64; its state must round-trip too
+      generator.#stream = parseDecimal(stream, `${name}.stream`, UINT64_MAX + 1n);
+      return generator;
+    };
   }
 
   /**

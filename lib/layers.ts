@@ -21,7 +21,7 @@ import {
   type DropoutScaling,
 } from './dropout.js';
 import { gaussianDropout, gaussianDropoutBackward, gaussianDropoutWithNoise, gaussianNoise } from './gaussian.js';
-import { Generator, type GeneratorState, type Uint64Like } from './generator.js';
+import { Generator, generatorFromState, type GeneratorState, type Uint64Like } from './generator.js';
 import { planCall, type RandomOpOptions } from './plan.js';
 import { noiseShapeFromBroadcastDims, resolveNoiseShape, resolveShape, type NoiseShapeEntry } from './shape.js';
 import { spatialDropout, spatialDropoutWithMask, type DataFormat, type SpatialDropoutOptions } from './spatial.js';
@@ -313,7 +313,7 @@ export abstract class RandomLayer {
     if (typeof state.training !== 'boolean') {
       throw new TypeError(`Expected a boolean for state.training but received ${describe(state.training)}`);
     }
-    this.#generator = Generator.from(state.generator);
+    this.#generator = generatorFromState(state.generator, 'state.generator');
     this.#training = state.training;
     this.#last = undefined;
     return this;

@@ -4,7 +4,7 @@
  * the variance as a measure of the model's uncertainty.
  */
 import type { FloatArray } from './backend/types.js';
-import { checkOptions, describe, requireOption } from './validate.js';
+import { checkFloatArray, checkInteger, checkOptions, describe, requireOption } from './validate.js';
 
 /** Options of `mcDropout`. */
 export interface McDropoutOptions {
@@ -37,12 +37,8 @@ class Welford {
   #m2: Float64Array | undefined;
   #count = 0;
 
-  add(output: unknown, sampleIndex: number): void {
-    if (!(output instanceof Float32Array || output instanceof Float64Array)) {
-      throw new TypeError(
-        `Expected forward to return a Float32Array or Float64Array but sample ${sampleIndex} returned ${describe(output)}`,
-      );
-    }
+  add(value: unknown, sampleIndex: number): void {
+    const output = checkFloatArray(value, `the output of forward for sample ${sampleIndex}`);
     this.#mean ??= new Float64Array(output.length);
     this.#m2 ??= new Float64Array(output.length);
     const mean = this.#mean;
@@ -70,14 +66,6 @@ class Welford {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** Checks `samples`: an integer >= 1. */
-function checkSamples(value: unknown): number {
-  const expected = 'an integer >= 1 for samples';
-  if (typeof value !== 'number') throw new TypeError(`Expected ${expected} but received ${describe(value)}`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Expected ${expected} but received ${describe(value)}`);
-  return value;
 }
 
 /** Awaits the pending sample `first` and runs the remaining samples one after another. */
@@ -123,7 +111,7 @@ export function mcDropout<X>(
     throw new TypeError(`Expected a function for forward but received ${describe(forward)}`);
   }
   const opts = checkOptions<McDropoutOptions>(options, 'the options of mcDropout', ['samples']);
-  const samples = checkSamples(requireOption(opts, 'samples', 'the options of mcDropout'));
+  const samples = checkInteger(requireOption(opts, 'samples', 'the options of mcDropout'), 'samples', 1);
   const welford = new Welford();
   for (let i = 0; i < samples; i++) {
     const output = forward(x, i);

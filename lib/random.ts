@@ -4,7 +4,7 @@
  */
 import { BACKEND_NAMES, selectBackend, type BackendName } from './backend/select.js';
 import { maskStream, type Uint64Like } from './generator.js';
-import { checkChoice, checkOffset, checkOptions, checkThreads, checkUint64, describe, requireOption } from './validate.js';
+import { checkChoice, checkOffset, checkOptions, checkThreads, checkUint32Array, checkUint64, requireOption } from './validate.js';
 
 /** Options of `philoxWords`. */
 export interface PhiloxWordsOptions {
@@ -31,9 +31,7 @@ const OPTIONS = ['seed', 'stream', 'offset', 'backend', 'threads'] as const;
  * const words = philoxWords(new Uint32Array(8), { seed: 42, stream: 0 });
  */
 export function philoxWords(out: Uint32Array, options: PhiloxWordsOptions): Uint32Array {
-  if (!(out instanceof Uint32Array)) {
-    throw new TypeError(`Expected a Uint32Array for out but received ${describe(out)}`);
-  }
+  checkUint32Array(out, 'out');
   const opts = checkOptions<PhiloxWordsOptions>(options, 'the options of philoxWords', OPTIONS);
   const seed = checkUint64(requireOption(opts, 'seed', 'the options of philoxWords'), 'seed');
   const stream = opts.stream === undefined ? 0n : checkUint64(opts.stream, 'stream');

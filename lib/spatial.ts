@@ -5,7 +5,7 @@
 import type { FloatArray } from './backend/types.js';
 import { runDropout, type DropoutOptions, type DropoutResult } from './dropout.js';
 import { formatShape, resolveShape } from './shape.js';
-import { checkChoice, checkFloatArray, checkOptions, describe, requireOption } from './validate.js';
+import { checkChoice, checkFloatArray, checkOptions, numberError, requireOption } from './validate.js';
 
 /** Where the channel axis is: last, (N, ...spatial, C) as in Keras and TF, or first after the batch, (N, C, ...spatial) as in PyTorch. */
 export type DataFormat = 'channelsLast' | 'channelsFirst';
@@ -28,10 +28,7 @@ const SPATIAL_OPTIONS = [
 /** The (N, C) mask's noise shape for `shape`, after checking its rank against `dims`. */
 function spatialNoiseShape(x: FloatArray, options: SpatialDropoutOptions, fn: string): number[] {
   const dims = requireOption(options, 'dims', `the options of ${fn}`);
-  if (dims !== 1 && dims !== 2 && dims !== 3) {
-    const error = typeof dims === 'number' ? RangeError : TypeError;
-    throw new error(`Expected 1, 2 or 3 for dims but received ${describe(dims)}`);
-  }
+  if (dims !== 1 && dims !== 2 && dims !== 3) throw numberError(dims, 'dims', '1, 2 or 3');
   const dataFormat = checkChoice(options.dataFormat, 'dataFormat', ['channelsLast', 'channelsFirst'] as const) ?? 'channelsLast';
   const shape = resolveShape(requireOption(options, 'shape', `the options of ${fn}`), x.length);
   if (shape.length !== dims + 2) {

@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { nativeUnlessPinnedToJs } from './backend/select.js';
-import { describe } from './validate.js';
+import { numberError } from './validate.js';
 
 /** The cores this process may use (the native pool's count, else Node's), at least 1. */
 export function availableThreads(): number {
@@ -35,9 +35,9 @@ export function processThreads(): number {
  */
 export function setThreads(n: number): void {
   const cores = availableThreads();
-  const expected = `an integer from 1 to ${cores} (the cores available) for threads`;
-  if (typeof n !== 'number') throw new TypeError(`Expected ${expected} but received ${describe(n)}`);
-  if (!Number.isInteger(n) || n < 1 || n > cores) throw new RangeError(`Expected ${expected} but received ${describe(n)}`);
+  if (!(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= cores)) {
+    throw numberError(n, 'threads', `an integer from 1 to ${cores} (the cores available)`);
+  }
   const threads = nativeUnlessPinnedToJs()?.threads;
   if (threads === undefined) fallbackThreads = n;
   else threads.set(n);

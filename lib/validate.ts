@@ -20,22 +20,97 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   const name = (value as object).constructor?.name;
-  return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+  return name ? `${/^(?:[AEIO]|U(?!int))/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
 }
 
-/** Checks that `value` is a Float32Array or Float64Array. */
-export function checkFloatArray(value: unknown, name: string): FloatArray {
-  if (value instanceof Float32Array || value instanceof Float64Array) return value;
-  throw new TypeError(`Expected a Float32Array or Float64Array for ${name} but received ${describe(value)}`);
-}
+/** The typed arrays the API reads and writes. */
+type TypedArray = FloatArray | Uint32Array;
 
-/** Checks a dropout probability: a number in [0, 1]. */
-export function checkRate(value: unknown, name = 'rate'): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected a number in [0, 1] for ${name} but received ${describe(value)}`);
+/** %TypedArray%.prototype.includes, taken once: it throws a TypeError for a view without memory. */
+const typedArrayIncludes = Object.getPrototypeOf(Int8Array.prototype).includes as (this: TypedArray, value: number) => boolean;
+
+/** Whether `buffer` is detached (ArrayBuffer.prototype.detached where Node has it, from Node 22). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  const detached = (buffer as { detached?: unknown }).detached;
+  if (typeof detached === 'boolean') return detached;
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
   }
-  if (!(value >= 0 && value <= 1)) {
-    throw new RangeError(`Expected a number in [0, 1] for ${name} but received ${describe(value)}`);
+}
+
+/**
+ * Checks that `value` is a typed array `accepts` allows (`expected` names the types) and that it
+ * has memory. A view over a detached ArrayBuffer (transferred with postMessage, structuredClone or
+ * `transfer()`) and a view past the end of a shrunk resizable ArrayBuffer both read as length 0:
+ * they are a TypeError, not an empty array. Only length 0 needs that second look, so the check
+ * costs a type test and a length read. Views over a SharedArrayBuffer (growable or not) and over a
+ * resizable ArrayBuffer (fixed-length or length-tracking) pass: a synchronous call reads each
+ * length once and nothing can resize the buffer before it returns (async calls also check
+ * checkFixedLength).
+ */
+export function checkTypedArray<T extends TypedArray>(
+  value: unknown,
+  name: string,
+  accepts: (value: unknown) => value is T,
+  expected: string,
+): T {
+  if (!accepts(value)) throw new TypeError(`Expected ${expected} for ${name} but received ${describe(value)}`);
+  if (value.length === 0) {
+    try {
+      typedArrayIncludes.call(value, 0);
+    } catch {
+      const where = isDetached(value.buffer) ? 'over a detached ArrayBuffer' : 'out of the bounds of its shrunk ArrayBuffer';
+      throw new TypeError(`Expected ${expected} for ${name} but received ${describe(value)} ${where}`);
+    }
+  }
+  return value;
+}
+
+function isFloatArray(value: unknown): value is FloatArray {
+  return value instanceof Float32Array || value instanceof Float64Array;
+}
+
+function isUint32Array(value: unknown): value is Uint32Array {
+  return value instanceof Uint32Array;
+}
+
+/** Checks that `value` is a Float32Array or Float64Array with memory (see checkTypedArray). */
+export function checkFloatArray(value: unknown, name: string): FloatArray {
+  return checkTypedArray(value, name, isFloatArray, 'a Float32Array or Float64Array');
+}
+
+/** Checks that `value` is a Uint32Array with memory (see checkTypedArray). */
+export function checkUint32Array(value: unknown, name: string): Uint32Array {
+  return checkTypedArray(value, name, isUint32Array, 'a Uint32Array');
+}
+
+/**
+ * The error for a number argument that failed its check: a TypeError when `value` is not a number,
+ * else a RangeError, both saying `Expected <expected> for <name>`. Every number check of the API
+ * throws it (the checks test inline, so a valid call allocates nothing).
+ */
+export function numberError(value: unknown, name: string, expected: string): TypeError | RangeError {
+  const message = `Expected ${expected} for ${name} but received ${describe(value)}`;
+  return typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
+/** Checks an integer >= `min` (a safe integer: NaN, ±Infinity and fractions are RangeErrors). */
+export function checkInteger(value: unknown, name: string, min: number): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return value;
+  throw numberError(value, name, `an integer >= ${min}`);
+}
+
+/**
+ * Checks a drop probability: a number in [0, 1] — or in [0, 1) when `whyNotOne` is given, the
+ * reason a rate of 1 is a RangeError.
+ */
+export function checkRate(value: unknown, name = 'rate', whyNotOne?: string): number {
+  if (!(typeof value === 'number' && value >= 0 && value <= 1)) throw numberError(value, name, 'a number in [0, 1]');
+  if (value === 1 && whyNotOne !== undefined) {
+    throw new RangeError(`Expected a number in [0, 1) for ${name} but received 1: ${whyNotOne}`);
   }
   return value;
 }
@@ -75,17 +150,6 @@ export function checkOffset(value: unknown, count: number): bigint {
     throw new RangeError(`Expected offset + ${count} elements to stay within 2**64 but offset is ${offset}`);
   }
   return offset;
-}
-
-/** Checks a non-negative safe integer (an axis length, an index). */
-export function checkCount(value: unknown, name: string): number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`Expected a non-negative integer for ${name} but received ${describe(value)}`);
-  }
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(`Expected a non-negative integer for ${name} but received ${describe(value)}`);
-  }
-  return value;
 }
 
 /** Checks that an options argument is undefined or a plain object with only the known keys. */
@@ -130,16 +194,11 @@ export function checkOut(value: unknown, input: FloatArray, inputName: string): 
       `Expected out to have the length of ${inputName} (${input.length}) but its length is ${out.length}`,
     );
   }
-  if (out !== input && out.buffer === input.buffer && out.length > 0) {
-    const outEnd = out.byteOffset + out.byteLength;
-    const inputEnd = input.byteOffset + input.byteLength;
-    const sameRange = out.byteOffset === input.byteOffset;
-    if (!sameRange && out.byteOffset < inputEnd && input.byteOffset < outEnd) {
-      throw new RangeError(
-        `Expected out to be ${inputName} itself or not to overlap it, but it overlaps ${inputName} partly ` +
-          `(bytes ${out.byteOffset}..${outEnd} and ${input.byteOffset}..${inputEnd} of one buffer)`,
-      );
-    }
+  if (overlapOf(out, input) === 'partial') {
+    throw new RangeError(
+      `Expected out to be ${inputName} itself or not to overlap it, but it overlaps ${inputName} partly ` +
+        `(bytes ${out.byteOffset}..${out.byteOffset + out.byteLength} and ${input.byteOffset}..${input.byteOffset + input.byteLength} of one buffer)`,
+    );
   }
   return out;
 }
@@ -165,19 +224,28 @@ export function checkChoice<T extends string>(
  * them; the result is the same for every count.
  */
 export function checkThreads(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const expected = 'an integer >= 1 for threads';
-  if (typeof value !== 'number') throw new TypeError(`Expected ${expected} but received ${describe(value)}`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Expected ${expected} but received ${describe(value)}`);
-  return value;
+  return value === undefined ? undefined : checkInteger(value, 'threads', 1);
+}
+
+/**
+ * How two arrays share memory: `'none'`, `'same'` (the same bytes: in place) or `'partial'`
+ * (overlapping bytes that are not the same range, which no kernel allows). Empty arrays share none.
+ */
+export function overlapOf(a: ArrayBufferView, b: ArrayBufferView): 'none' | 'same' | 'partial' {
+  if (a === b) return 'same';
+  if (a.byteLength === 0 || b.byteLength === 0 || a.buffer !== b.buffer) return 'none';
+  if (a.byteOffset === b.byteOffset && a.byteLength === b.byteLength) return 'same';
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength ? 'partial' : 'none';
 }
 
 /**
  * Checks that an array given to an async call has a fixed-length buffer: shrinking a resizable
- * ArrayBuffer can decommit the memory the call is still writing.
+ * ArrayBuffer can decommit the memory the call is still writing. (A synchronous call takes any
+ * view: nothing can resize the buffer before it returns.) A growable SharedArrayBuffer never
+ * shrinks and is accepted.
  */
 export function checkFixedLength(array: ArrayBufferView, name: string, fn: string): void {
-  // a growable SharedArrayBuffer never shrinks (and has no `resizable`)
+  // a SharedArrayBuffer has `growable`, not `resizable`
   if ((array.buffer as { resizable?: boolean }).resizable === true) {
     throw new TypeError(
       `Expected ${name} to be backed by a fixed-length ArrayBuffer for ${fn} but it is resizable (an async call cannot keep it from shrinking)`,

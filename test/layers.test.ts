@@ -338,48 +338,8 @@ describe.each(backendNames)('layers on the %s backend', (backend) => {
   });
 });
 
-describe('layer construction and forward checks', () => {
-  const generator = new Generator(1);
-  const cases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-    ['options is null', () => new Dropout(null as never), TypeError, /Expected an object for the options of Dropout but received null/],
-    ['rate is missing', () => new Dropout({} as never), TypeError, /Missing required option 'rate' in the options of Dropout/],
-    ['rate is 1.5', () => new Dropout({ rate: 1.5 }), RangeError, /Expected a number in \[0, 1\] for rate but received 1.5/],
-    ['rate is a string', () => new SpatialDropout1D({ rate: '0.5' as never }), TypeError, /number in \[0, 1\] for rate but received the string "0.5"/],
-    ['rate is NaN', () => new AlphaDropout({ rate: NaN }), RangeError, /for rate but received NaN/],
-    ['rate 1 for GaussianDropout', () => new GaussianDropout({ rate: 1 }), RangeError, /\[0, 1\) for rate but received 1: the noise variance/],
-    ['rate 1 for AlphaDropout', () => new AlphaDropout({ rate: 1 }), RangeError, /\[0, 1\) for rate but received 1: alpha dropout cannot drop everything/],
-    ['stddev is -1', () => new GaussianNoise({ stddev: -1 }), RangeError, /finite number >= 0 for stddev but received -1/],
-    ['stddev is Infinity', () => new GaussianNoise({ stddev: Infinity }), RangeError, /for stddev but received Infinity/],
-    ['stddev is missing', () => new GaussianNoise({} as never), TypeError, /Missing required option 'stddev' in the options of GaussianNoise/],
-    ['an unknown option', () => new Dropout({ rate: 0.5, noise_shape: [1] } as never), TypeError, /Unknown option 'noise_shape' in the options of Dropout.*noiseShape/],
-    ['maskStorage on GaussianNoise', () => new GaussianNoise({ stddev: 1, maskStorage: 'bits' } as never), TypeError, /Unknown option 'maskStorage' in the options of GaussianNoise/],
-    ['noiseShape on a spatial layer', () => new SpatialDropout2D({ rate: 0.5, noiseShape: [1] } as never), TypeError, /Unknown option 'noiseShape'/],
-    ['noiseShape has a negative entry', () => new Dropout({ rate: 0.5, noiseShape: [2, -1] }), RangeError, /noiseShape\[1\] to be a non-negative integer or null but received -1/],
-    ['noiseShape has a fractional entry', () => new AlphaDropout({ rate: 0.5, noiseShape: [1.5] }), RangeError, /noiseShape\[0\] .* received 1.5/],
-    ['noiseShape is a string', () => new Dropout({ rate: 0.5, noiseShape: '1' as never }), TypeError, /for noiseShape but received the string "1"/],
-    ['noiseShape and broadcastDims', () => new Dropout({ rate: 0.5, noiseShape: [1], broadcastDims: [0] }), RangeError, /either noiseShape or broadcastDims in the options of Dropout, not both/],
-    ['broadcastDims is a string', () => new AlphaDropout({ rate: 0.5, broadcastDims: '0' as never }), TypeError, /array of axes for broadcastDims but received the string "0"/],
-    ['scaling is unknown', () => new Dropout({ rate: 0.5, scaling: 'test' as never }), RangeError, /'train' or 'inference' for scaling/],
-    ['maskStorage is unknown', () => new Dropout({ rate: 0.5, maskStorage: 'floats' as never }), RangeError, /'bits' or 'recompute' for maskStorage but received the string "floats"/],
-    ['dataFormat is unknown', () => new SpatialDropout3D({ rate: 0.5, dataFormat: 'NCDHW' as never }), RangeError, /'channelsLast' or 'channelsFirst' for dataFormat/],
-    ['seed and generator', () => new Dropout({ rate: 0.5, seed: 1, generator }), RangeError, /either seed or generator in the options of Dropout, not both/],
-    ['seed is negative', () => new GaussianNoise({ stddev: 1, seed: -1 }), RangeError, /for seed but received -1/],
-    ['generator is not a Generator', () => new GaussianDropout({ rate: 0.5, generator: { seed: 1n } as never }), TypeError, /Generator for generator but received an Object/],
-    ['backend is unknown', () => new Dropout({ rate: 0.5, backend: 'gpu' as never }), RangeError, /'native' or 'js' for backend/],
-    ['a spatial forward without shape', () => new SpatialDropout2D({ rate: 0.5, generator }).forward(new Float32Array(8)), TypeError, /Missing required option 'shape' in the options of SpatialDropout2D.forward/],
-    ['a SpatialDropout2D forward of rank 3', () => new SpatialDropout2D({ rate: 0.5, generator }).forward(new Float32Array(24), { shape: [2, 3, 4] }), RangeError, /shape of rank 4 \(N, S, S, C\) for 2D spatial dropout but received shape \[2, 3, 4\] of rank 3/],
-    ['a noiseShape that does not match the forward', () => new Dropout({ rate: 0.5, noiseShape: [6, 1], generator }).forward(new Float32Array(60)), RangeError, /noiseShape \[6, 1\] to match shape \[60\]/],
-    ['broadcastDims outside the forward\'s rank', () => new AlphaDropout({ rate: 0.5, broadcastDims: [2], generator }).forward(new Float32Array(60), { shape: [6, 10] }), RangeError, /broadcastDims\[0\] to be an axis of shape \[6, 10\]/],
-    ['a forward shape of another size', () => new GaussianNoise({ stddev: 1, generator }).forward(new Float32Array(60), { shape: [6, 11] }), RangeError, /shape \[6, 11\] to have 60 elements/],
-    ['an unknown forward option', () => new GaussianDropout({ rate: 0.5, generator }).forward(new Float32Array(6), { rate: 0.5 } as never), TypeError, /Unknown option 'rate' in the options of GaussianDropout.forward/],
-  ];
-
-  it.each(cases)('%s', (_, make, error, message) => {
-    expect(make).toThrow(error);
-    expect(make).toThrow(message);
-    expect(generator.stream).toBe(0n);
-  });
-
+describe('layer limits and settings', () => {
+  // (every bad argument of the layers is a row of test/errors.test.ts)
   it('uses the last of the 2**64 streams, then throws a RangeError and keeps the last forward', () => {
     const generator = new Generator(1, { stream: 2n ** 64n - 1n });
     const layer = new Dropout({ rate: 0.5, generator });

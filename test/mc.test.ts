@@ -106,35 +106,7 @@ describe('mcDropout', () => {
     expectSameBits(mixed.variance, sync.variance);
   });
 
-  const argumentCases: [string, () => unknown, typeof TypeError | typeof RangeError, RegExp][] = [
-    ['forward is not a function', () => mcDropout(42 as never, null, { samples: 2 }), TypeError, /Expected a function for forward but received 42/],
-    ['options is null', () => mcDropout(() => new Float64Array(1), null, null as never), TypeError, /Expected an object for the options of mcDropout but received null/],
-    ['samples is missing', () => mcDropout(() => new Float64Array(1), null, {} as never), TypeError, /Missing required option 'samples' in the options of mcDropout/],
-    ['an unknown option', () => mcDropout(() => new Float64Array(1), null, { samples: 2, n: 2 } as never), TypeError, /Unknown option 'n' in the options of mcDropout/],
-    ['samples is 0', () => mcDropout(() => new Float64Array(1), null, { samples: 0 }), RangeError, /Expected an integer >= 1 for samples but received 0/],
-    ['samples is -3', () => mcDropout(() => new Float64Array(1), null, { samples: -3 }), RangeError, /for samples but received -3/],
-    ['samples is 2.5', () => mcDropout(() => new Float64Array(1), null, { samples: 2.5 }), RangeError, /for samples but received 2.5/],
-    ['samples is NaN', () => mcDropout(() => new Float64Array(1), null, { samples: NaN }), RangeError, /for samples but received NaN/],
-    ['samples is Infinity', () => mcDropout(() => new Float64Array(1), null, { samples: Infinity }), RangeError, /for samples but received Infinity/],
-    ['samples is a string', () => mcDropout(() => new Float64Array(1), null, { samples: '3' as never }), TypeError, /for samples but received the string "3"/],
-    ['an output is an Array', () => mcDropout((_x: null, i) => (i === 2 ? [1, 2, 3] : new Float64Array(3)) as never, null, { samples: 4 }), TypeError, /Float32Array or Float64Array but sample 2 returned an Array of length 3/],
-    ['an output is undefined', () => mcDropout(() => undefined as never, null, { samples: 4 }), TypeError, /sample 0 returned undefined/],
-    ['an output has another length', () => mcDropout((_x: null, i) => new Float32Array(i === 3 ? 5 : 4), null, { samples: 4 }), RangeError, /every output of forward to have 4 elements \(sample 0's\) but sample 3 has 5/],
-  ];
-
-  it.each(argumentCases)('throws when %s', (_, call, error, message) => {
-    expect(call).toThrow(error);
-    expect(call).toThrow(message);
-  });
-
-  it('rejects, from an async forward, an output of another length or type, naming the sample', async () => {
-    const lengths = mcDropout(async (_x: null, i) => new Float64Array(i === 2 ? 1 : 2), null, { samples: 3 });
-    await expect(lengths).rejects.toThrow(RangeError);
-    await expect(lengths).rejects.toThrow(/sample 2 has 1/);
-    const types = mcDropout(async (_x: null, i) => (i === 1 ? new Int8Array(2) : new Float64Array(2)) as never, null, { samples: 3 });
-    await expect(types).rejects.toThrow(/sample 1 returned an Int8Array/);
-  });
-
+  // (every bad argument is a row of test/errors.test.ts)
   it('does not call forward when its arguments are invalid', () => {
     let calls = 0;
     const forward = () => (calls++, new Float64Array(1));

@@ -38,8 +38,16 @@ const FORK_TAG_HI = 0x66666f72;
 
 /** The low and high uint32 halves of a 64-bit value. */
 export function splitUint64(value: bigint): [lo: number, hi: number] {
+  // values below 2**53 (nearly every seed, stream and offset) split exactly as numbers, without
+  // the two bigint results of the general case
+  if (value <= MAX_SAFE) {
+    const exact = Number(value);
+    return [exact % 2 ** 32, Math.floor(exact / 2 ** 32)];
+  }
   return [Number(value & 0xffffffffn), Number(value >> 32n)];
 }
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * The Philox coordinates of a mask: key from the seed, counter words 2-3 from the stream, the

@@ -129,15 +129,15 @@ export function checkBoolean(value: unknown, name: string, fallback: boolean): b
  * offsets) and returns it as a bigint.
  */
 export function checkUint64(value: unknown, name: string, max: bigint = UINT64_MAX): bigint {
-  const expected = `an integer in [0, ${max}] (a safe-integer number or a bigint) for ${name}`;
   if (typeof value === 'bigint') {
     if (value >= 0n && value <= max) return value;
-  } else if (typeof value === 'number') {
-    if (Number.isSafeInteger(value) && value >= 0 && BigInt(value) <= max) return BigInt(value);
-  } else {
-    throw new TypeError(`Expected ${expected} but received ${describe(value)}`);
+  } else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    const wide = BigInt(value);
+    if (wide <= max) return wide;
   }
-  throw new RangeError(`Expected ${expected} but received ${describe(value)}`);
+  // the message only when throwing: building it (a bigint to text) costs more than the checks
+  const message = `Expected an integer in [0, ${max}] (a safe-integer number or a bigint) for ${name} but received ${describe(value)}`;
+  throw typeof value === 'bigint' || typeof value === 'number' ? new RangeError(message) : new TypeError(message);
 }
 
 /**
@@ -146,7 +146,8 @@ export function checkUint64(value: unknown, name: string, max: bigint = UINT64_M
  */
 export function checkOffset(value: unknown, count: number): bigint {
   const offset = value === undefined ? 0n : checkUint64(value, 'offset');
-  if (count > 0 && offset + BigInt(count) - 1n > UINT64_MAX) {
+  // below 2**63 no count (at most 2**53) can reach 2**64: skip the bigint sum
+  if (count > 0 && offset >= 1n << 63n && offset + BigInt(count) - 1n > UINT64_MAX) {
     throw new RangeError(`Expected offset + ${count} elements to stay within 2**64 but offset is ${offset}`);
   }
   return offset;

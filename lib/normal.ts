@@ -17,6 +17,12 @@ const ANGLE_PER_UNIT = Math.PI / 2 ** 31;
 /** Words per eighth of a turn. */
 const EIGHTH_TURN = 2 ** 29;
 
+/**
+ * 2**e for e = -1 … 31, indexed by e + 1: the same exact values as `2 ** e`, which V8 computes
+ * with a call to pow (measured: 40 % of the time of Gaussian noise).
+ */
+const POWERS_OF_TWO = Float64Array.from({ length: 33 }, (_, index) => 2 ** (index - 1));
+
 /** 1 / (2k + 1) for k = 0 … 11: ln m = 2 s Σ s^(2k) / (2k + 1), |s| <= 0.1716. */
 const ATANH_COEFFICIENTS = Array.from({ length: 12 }, (_, k) => 1 / (2 * k + 1));
 
@@ -46,7 +52,7 @@ export function logUniform(w: number): number {
   const v = w + 0.5;
   // floor(log2 v), exactly, from the integer part
   let exponent = w === 0 ? -1 : 31 - Math.clz32(w);
-  let m = v / 2 ** exponent;
+  let m = v / POWERS_OF_TWO[exponent + 1]!;
   if (m > SQRT2) {
     m /= 2;
     exponent += 1;

@@ -277,6 +277,8 @@ function biasDropoutAdd(
   const { dropThreshold } = stream;
   const { words } = streamChunks;
   streamChunks.reset(stream);
+  // a dropped element adds +0
+  keptOrDropped[0] = 0;
   let column = 0;
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
@@ -284,16 +286,15 @@ function biasDropoutAdd(
     const wordOfChunk = streamChunks.first - chunk;
     for (let start = chunk; start < chunkEnd; start += 32) {
       const count = Math.min(32, chunkEnd - start);
-      const maskWord = packKeepBits(words, wordOfChunk + start, count, dropThreshold);
+      let maskWord = 0;
       for (let bit = 0; bit < count; bit++) {
         const j = start + bit;
-        let droppedOut = 0;
-        if ((maskWord >>> bit) & 1) {
-          const biased = x[j]! + bias[column]!;
-          const scaled = (float32 ? Math.fround(biased) : biased) * keptScale;
-          droppedOut = float32 ? Math.fround(scaled) : scaled;
-        }
-        out[j] = residual[j]! + droppedOut;
+        const kept = keepBit(words[wordOfChunk + j]!, dropThreshold);
+        const biased = x[j]! + bias[column]!;
+        const scaled = (float32 ? Math.fround(biased) : biased) * keptScale;
+        keptOrDropped[1] = float32 ? Math.fround(scaled) : scaled;
+        out[j] = residual[j]! + keptOrDropped[kept]!;
+        maskWord |= kept << bit;
         if (++column === columns) column = 0;
       }
       if (maskBits !== null) maskBits[start / 32] = maskWord;

@@ -16,12 +16,12 @@ const CHUNK_ELEMENTS = 2048;
  */
 class StreamChunks {
   /**
-   * The current chunk's words (int32: the same bits as uint32), whole steps of blocks: element
-   * `start + i` of a chunk takes `words[first + i]`.
+   * The current chunk's words (int32: the same bits as uint32), whole steps of blocks, from the
+   * first word of the block of the chunk's first element.
    */
   readonly words = new Int32Array(CHUNK_ELEMENTS + 4 * PHILOX_BLOCKS_PER_STEP);
   /** Index in `words` of a chunk's first element: its place in its block, `offset & 3`. */
-  first = 0;
+  private first = 0;
   private keyLo = 0;
   private keyHi = 0;
   private streamLo = 0;
@@ -41,12 +41,15 @@ class StreamChunks {
     this.first = stream.offsetLo & 3;
   }
 
-  /** Makes the words of the call's elements `start … start + count - 1`; `start` is a multiple of 4. */
-  fill(start: number, count: number): void {
+  /**
+   * Makes the words of the call's elements `start … end - 1` (`start` a multiple of 4) and returns
+   * where they are: element j takes `words[j + returned value]`.
+   */
+  fill(start: number, end: number): number {
     // the 64-bit block of element `start`, which starts a block as the first element does
     const block = this.blockLo + start / 4;
     const carry = block >= 2 ** 32 ? 1 : 0;
-    const steps = Math.ceil((this.first + count) / (4 * PHILOX_BLOCKS_PER_STEP));
+    const steps = Math.ceil((this.first + end - start) / (4 * PHILOX_BLOCKS_PER_STEP));
     philoxBlocks(
       this.words,
       steps * PHILOX_BLOCKS_PER_STEP,
@@ -57,6 +60,7 @@ class StreamChunks {
       this.keyLo,
       this.keyHi,
     );
+    return this.first - start;
   }
 }
 
@@ -150,11 +154,10 @@ function dropoutFused(
   streamChunks.reset(stream);
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
-    streamChunks.fill(chunk, chunkEnd - chunk);
-    const wordOfChunk = streamChunks.first - chunk;
+    const wordOfElement = streamChunks.fill(chunk, chunkEnd);
     for (let start = chunk; start < chunkEnd; start += 32) {
       const count = Math.min(32, chunkEnd - start);
-      const maskWord = applyWords(x, out, start, count, words, wordOfChunk + start, dropThreshold, scale, shift, float32);
+      const maskWord = applyWords(x, out, start, count, words, wordOfElement + start, dropThreshold, scale, shift, float32);
       if (maskBits !== null) maskBits[start / 32] = maskWord;
     }
   }
@@ -166,10 +169,9 @@ function generateMask(maskBits: Uint32Array, count: number, stream: MaskStream):
   streamChunks.reset(stream);
   for (let chunk = 0; chunk < count; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(count, chunk + CHUNK_ELEMENTS);
-    streamChunks.fill(chunk, chunkEnd - chunk);
-    const wordOfChunk = streamChunks.first - chunk;
+    const wordOfElement = streamChunks.fill(chunk, chunkEnd);
     for (let start = chunk; start < chunkEnd; start += 32) {
-      maskBits[start / 32] = packKeepBits(words, wordOfChunk + start, Math.min(32, chunkEnd - start), dropThreshold);
+      maskBits[start / 32] = packKeepBits(words, wordOfElement + start, Math.min(32, chunkEnd - start), dropThreshold);
     }
   }
 }
@@ -225,25 +227,26 @@ function applyMask(
   }
 }
 
-/** The standard normal values of a chunk, at the indices of its words in `streamChunks.words`. */
+/** The standard normal values of a chunk, at the indices of their words in `streamChunks.words`. */
 const chunkNormals = new Float64Array(streamChunks.words.length);
 /** normalPair's output and scratch, reused. */
 const normalPairValues = new Float64Array(2);
 const normalPairSinCos = new Float64Array(2);
 
 /**
- * Makes the standard normal values of the call's elements `start … start + count - 1` (`start` a
- * multiple of 4): element `start + i` gets `chunkNormals[streamChunks.first + i]`. Words
- * (2k, 2k + 1) of the chunk are one Box–Muller pair (lib/normal.ts).
+ * Makes the standard normal values of the call's elements `start … end - 1` (`start` a multiple
+ * of 4) and returns where they are: element j takes `chunkNormals[j + returned value]`. Words
+ * (2k, 2k + 1) of a block are one Box–Muller pair (lib/normal.ts).
  */
-function fillNormals(start: number, count: number): void {
-  streamChunks.fill(start, count);
-  const { words, first } = streamChunks;
-  for (let pairStart = first & ~1, end = first + count; pairStart < end; pairStart += 2) {
-    normalPair(words[pairStart]! >>> 0, words[pairStart + 1]! >>> 0, normalPairValues, normalPairSinCos);
-    chunkNormals[pairStart] = normalPairValues[0]!;
-    chunkNormals[pairStart + 1] = normalPairValues[1]!;
+function fillNormals(start: number, end: number): number {
+  const { words } = streamChunks;
+  const wordOfElement = streamChunks.fill(start, end);
+  for (let pair = (wordOfElement + start) & ~1, last = wordOfElement + end; pair < last; pair += 2) {
+    normalPair(words[pair]! >>> 0, words[pair + 1]! >>> 0, normalPairValues, normalPairSinCos);
+    chunkNormals[pair] = normalPairValues[0]!;
+    chunkNormals[pair + 1] = normalPairValues[1]!;
   }
+  return wordOfElement;
 }
 
 function gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stddev: number, mode: NoiseMode): void {
@@ -252,10 +255,9 @@ function gaussianNoise(x: FloatArray, out: FloatArray, stream: MaskStream, stdde
   streamChunks.reset(stream);
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
-    fillNormals(chunk, chunkEnd - chunk);
-    const normalOfChunk = streamChunks.first - chunk;
+    const normalOfElement = fillNormals(chunk, chunkEnd);
     for (let i = chunk; i < chunkEnd; i++) {
-      const noise = stddev * chunkNormals[normalOfChunk + i]!;
+      const noise = stddev * chunkNormals[normalOfElement + i]!;
       out[i] = multiply ? x[i]! * (1 + noise) : x[i]! + noise;
     }
   }
@@ -282,14 +284,13 @@ function biasDropoutAdd(
   let column = 0;
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
-    streamChunks.fill(chunk, chunkEnd - chunk);
-    const wordOfChunk = streamChunks.first - chunk;
+    const wordOfElement = streamChunks.fill(chunk, chunkEnd);
     for (let start = chunk; start < chunkEnd; start += 32) {
       const count = Math.min(32, chunkEnd - start);
       let maskWord = 0;
       for (let bit = 0; bit < count; bit++) {
         const j = start + bit;
-        const kept = keepBit(words[wordOfChunk + j]!, dropThreshold);
+        const kept = keepBit(words[wordOfElement + j]!, dropThreshold);
         const biased = x[j]! + bias[column]!;
         const scaled = (float32 ? Math.fround(biased) : biased) * keptScale;
         keptOrDropped[1] = float32 ? Math.fround(scaled) : scaled;
@@ -327,9 +328,8 @@ function randomWords(out: Uint32Array, stream: MaskStream): void {
   streamChunks.reset(stream);
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
-    streamChunks.fill(chunk, chunkEnd - chunk);
-    const wordOfChunk = streamChunks.first - chunk;
-    for (let i = chunk; i < chunkEnd; i++) out[i] = words[wordOfChunk + i]!;
+    const wordOfElement = streamChunks.fill(chunk, chunkEnd);
+    for (let i = chunk; i < chunkEnd; i++) out[i] = words[wordOfElement + i]!;
   }
 }
 
@@ -338,9 +338,8 @@ function normalValues(out: Float64Array, stream: MaskStream): void {
   streamChunks.reset(stream);
   for (let chunk = 0; chunk < n; chunk += CHUNK_ELEMENTS) {
     const chunkEnd = Math.min(n, chunk + CHUNK_ELEMENTS);
-    fillNormals(chunk, chunkEnd - chunk);
-    const normalOfChunk = streamChunks.first - chunk;
-    for (let i = chunk; i < chunkEnd; i++) out[i] = chunkNormals[normalOfChunk + i]!;
+    const normalOfElement = fillNormals(chunk, chunkEnd);
+    for (let i = chunk; i < chunkEnd; i++) out[i] = chunkNormals[normalOfElement + i]!;
   }
 }
 

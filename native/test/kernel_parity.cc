@@ -1,77 +1,39 @@
 // Every kernel table this build has and this CPU runs, against the scalar reference, bit for
-// bit: odd lengths and tails, unaligned pointers, in place, every Philox lane offset, offsets
-// across the 2^32-block boundary, the threshold edges, the three transform shapes, broadcast
-// layouts. No Node: it links the kernel sources directly, so it also runs under qemu-user for
-// the ISAs this machine lacks (scripts/test-arm64.sh).
+// bit (kernel_check.h): every kernel over odd lengths and tails, unaligned pointers, in place,
+// every Philox lane offset, offsets across the 2^32-block boundary, the threshold edges, the
+// three transform shapes, broadcast layouts; the Box-Muller extremes; and ranges that start far
+// past 2^32 elements, up to the last offset the mapping allows, where every table (the scalar
+// one too) must also match Philox computed directly. No Node: it links the kernel sources
+// directly, so it also runs under qemu-user for the ISAs this machine lacks.
 //
 // scripts/test-kernels.sh builds and runs it on this machine (and, with qemu-x86_64, on CPUs
-// without AVX2); scripts/test-arm64.sh cross-compiles it for arm64 and runs it under qemu.
-#include <cmath>
+// without AVX2); scripts/test-arm64.sh cross-compiles it for arm64 and runs it under qemu;
+// scripts/test-native.sh builds it with AddressSanitizer and UndefinedBehaviorSanitizer.
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dispatch.h"
+#include "kernel_check.h"
 #include "kernels.h"
 
 namespace {
 
+using kernel_check::Case;
+using kernel_check::checkCase;
+using kernel_check::expectSame;
+using kernel_check::InPlace;
+using kernel_check::Kernel;
+using kernel_check::Random;
+using kernel_check::Table;
 using simd_dropout::KeepTransform;
 using simd_dropout::KernelTable;
 using simd_dropout::Layout;
 using simd_dropout::MaskStream;
 using simd_dropout::NoiseMode;
-
-// splitmix64: the test's own inputs, independent of the library.
-struct Random {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-  }
-  size_t below(size_t n) { return static_cast<size_t>(next() % n); }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1p-53; }
-};
-
-int failures = 0;
-long checks = 0;
-
-template <typename T>
-bool sameBytes(const T* a, const T* b, size_t n) {
-  return n == 0 || std::memcmp(a, b, n * sizeof(T)) == 0;
-}
-
-template <typename T>
-void expectSame(const T* actual, const T* expected, size_t n, const std::string& what) {
-  ++checks;
-  if (sameBytes(actual, expected, n)) return;
-  if (++failures <= 20) {
-    size_t i = 0;
-    while (std::memcmp(actual + i, expected + i, sizeof(T)) == 0) ++i;
-    std::printf("MISMATCH %s at %zu of %zu\n", what.c_str(), i, n);
-  }
-}
-
-// Inputs: mostly values in [-8, 8), with a NaN, an infinity, -0 and a subnormal mixed in.
-template <typename T>
-std::vector<T> values(Random& r, size_t n) {
-  std::vector<T> v(n);
-  for (size_t i = 0; i < n; ++i) {
-    switch (r.below(64)) {
-      case 0: v[i] = std::numeric_limits<T>::quiet_NaN(); break;
-      case 1: v[i] = -std::numeric_limits<T>::infinity(); break;
-      case 2: v[i] = T(-0.0); break;
-      case 3: v[i] = std::numeric_limits<T>::denorm_min(); break;
-      default: v[i] = static_cast<T>(r.uniform() * 16 - 8);
-    }
-  }
-  return v;
-}
 
 MaskStream streamOf(Random& r, size_t n) {
   MaskStream s;
@@ -100,128 +62,73 @@ KeepTransform transformOf(Random& r) {
   }
 }
 
-template <typename T>
-void checkFloatKernels(const KernelTable& isa, const KernelTable& ref, const std::string& name,
-                       Random& r, size_t n) {
-  const auto& k = isa.of<T>();
-  const auto& s = ref.of<T>();
-  const std::string tag = name + (sizeof(T) == 4 ? " f32" : " f64") + " n=" + std::to_string(n);
-  const size_t shift = r.below(4);  // unaligned views
-  std::vector<T> xBuf = values<T>(r, n + shift);
-  const T* x = xBuf.data() + shift;
-  const size_t words = (n + 31) / 32;
-  const MaskStream stream = streamOf(r, n);
-  const KeepTransform transform = transformOf(r);
-  const std::string at = tag + " offset=" + std::to_string(stream.offset) +
-                         " threshold=" + std::to_string(stream.dropThreshold);
-
-  // dropoutFused, with and without a mask, and in place
-  std::vector<T> out1(n + 1), out2(n + 1);
-  std::vector<uint32_t> mask1(words + 1, 0xDEADBEEF), mask2(words + 1, 0xFEEDFACE);
-  k.dropoutFused(x, out1.data() + 1, mask1.data(), n, stream, transform);
-  s.dropoutFused(x, out2.data() + 1, mask2.data(), n, stream, transform);
-  expectSame(out1.data() + 1, out2.data() + 1, n, "dropoutFused " + at);
-  expectSame(mask1.data(), mask2.data(), words, "dropoutFused mask " + at);
-  std::vector<T> inPlace(x, x + n);
-  k.dropoutFused(inPlace.data(), inPlace.data(), nullptr, n, stream, transform);
-  expectSame(inPlace.data(), out2.data() + 1, n, "dropoutFused in place " + at);
-
-  // generateMask
-  std::vector<uint32_t> gen1(words, 1), gen2(words, 2);
-  isa.generateMask(gen1.data(), n, stream);
-  ref.generateMask(gen2.data(), n, stream);
-  expectSame(gen1.data(), gen2.data(), words, "generateMask " + at);
-
-  // applyMask over a random mask: contiguous, and a broadcast layout
-  std::vector<uint32_t> bits(words + 2);
-  for (auto& w : bits) w = static_cast<uint32_t>(r.next());
-  Layout flat{};
-  flat.rank = 1;
-  flat.dims[0] = n;
-  flat.maskStrides[0] = 1;
-  k.applyMask(x, out1.data(), bits.data(), transform, flat);
-  s.applyMask(x, out2.data(), bits.data(), transform, flat);
-  expectSame(out1.data(), out2.data(), n, "applyMask flat " + at);
-  if (n > 0) {
-    // [a, b, c] with noise shape [a, 1, c] (strides c, 0, 1) or [a, b, 1] (b, 1, 0), or an
-    // inner stride of 3 (a transposed mask)
-    size_t a = 1 + r.below(4), c = 1 + r.below(40);
-    size_t b = n / (a * c);
-    if (b == 0) a = 1, c = 1, b = n;
-    const size_t m = a * b * c;
-    Layout l{};
-    l.rank = 3;
-    l.dims[0] = a, l.dims[1] = b, l.dims[2] = c;
-    switch (r.below(3)) {
-      case 0: l.maskStrides[0] = c, l.maskStrides[1] = 0, l.maskStrides[2] = 1; break;
-      case 1: l.maskStrides[0] = b, l.maskStrides[1] = 1, l.maskStrides[2] = 0; break;
-      default: l.maskStrides[0] = 1, l.maskStrides[1] = a, l.maskStrides[2] = a * b;
-    }
-    std::vector<uint32_t> big((a * b * c + 31) / 32 + 1);
-    for (auto& w : big) w = static_cast<uint32_t>(r.next());
-    k.applyMask(x, out1.data(), big.data(), transform, l);
-    s.applyMask(x, out2.data(), big.data(), transform, l);
-    expectSame(out1.data(), out2.data(), m, "applyMask broadcast " + at);
+// At most n elements as [a, b, c] with noise shape [a, 1, c] (strides c, 0, 1) or [a, b, 1]
+// (b, 1, 0), or with an inner stride of a (a transposed mask).
+Layout broadcastLayout(Random& r, size_t n) {
+  size_t a = 1 + r.below(4), c = 1 + r.below(40);
+  size_t b = n / (a * c);
+  if (b == 0) a = 1, c = 1, b = n;
+  Layout l{};
+  l.rank = 3;
+  l.dims[0] = a, l.dims[1] = b, l.dims[2] = c;
+  switch (r.below(3)) {
+    case 0: l.maskStrides[0] = c, l.maskStrides[1] = 0, l.maskStrides[2] = 1; break;
+    case 1: l.maskStrides[0] = b, l.maskStrides[1] = 1, l.maskStrides[2] = 0; break;
+    default: l.maskStrides[0] = 1, l.maskStrides[1] = a, l.maskStrides[2] = a * b;
   }
-
-  // gaussianNoise, both modes, and in place
-  const double stddev = r.uniform() * 3;
-  for (NoiseMode mode : {NoiseMode::kMultiply, NoiseMode::kAdd}) {
-    k.gaussianNoise(x, out1.data(), n, stream, stddev, mode);
-    s.gaussianNoise(x, out2.data(), n, stream, stddev, mode);
-    expectSame(out1.data(), out2.data(), n, "gaussianNoise " + at);
-  }
-  inPlace.assign(x, x + n);
-  k.gaussianNoise(inPlace.data(), inPlace.data(), n, stream, stddev, NoiseMode::kAdd);
-  expectSame(inPlace.data(), out2.data(), n, "gaussianNoise in place " + at);
-
-  // biasDropoutAdd: bias lengths around the 32-element word
-  const size_t columnChoices[] = {1, 3, 7, 31, 32, 33, 64, 100};
-  size_t columns = columnChoices[r.below(8)];
-  if (n % columns != 0) columns = n == 0 ? 1 : (n % 5 == 0 ? 5 : 1);
-  if (n > 0 && n % columns != 0) columns = 1;
-  std::vector<T> bias = values<T>(r, columns);
-  std::vector<T> residual = values<T>(r, n);
-  const T factor = static_cast<T>(1.0 / (1 - 0.4));
-  std::fill(mask1.begin(), mask1.end(), 7u);
-  std::fill(mask2.begin(), mask2.end(), 9u);
-  k.biasDropoutAdd(x, bias.data(), columns, residual.data(), out1.data(), mask1.data(), n, stream,
-                   factor);
-  s.biasDropoutAdd(x, bias.data(), columns, residual.data(), out2.data(), mask2.data(), n, stream,
-                   factor);
-  expectSame(out1.data(), out2.data(), n, "biasDropoutAdd C=" + std::to_string(columns) + " " + at);
-  expectSame(mask1.data(), mask2.data(), words, "biasDropoutAdd mask " + at);
-  std::vector<T> inPlaceResidual = residual;
-  k.biasDropoutAdd(x, bias.data(), columns, inPlaceResidual.data(), inPlaceResidual.data(),
-                   nullptr, n, stream, factor);
-  expectSame(inPlaceResidual.data(), out2.data(), n, "biasDropoutAdd in place " + at);
-
-  // columnSums and scale
-  if (n > 0) {
-    const size_t cols = 1 + r.below(n < 600 ? n : 600);
-    const size_t rows = n / cols;
-    std::vector<T> sums1(cols), sums2(cols);
-    k.columnSums(x, rows, sums1.data(), cols);
-    s.columnSums(x, rows, sums2.data(), cols);
-    expectSame(sums1.data(), sums2.data(), cols, "columnSums " + at);
-  }
-  k.scale(x, out1.data(), n, static_cast<T>(0.7));
-  s.scale(x, out2.data(), n, static_cast<T>(0.7));
-  expectSame(out1.data(), out2.data(), n, "scale " + at);
+  return l;
 }
 
-void checkStreams(const KernelTable& isa, const KernelTable& ref, const std::string& name,
-                  Random& r, size_t n) {
-  const MaskStream stream = streamOf(r, n);
-  const std::string at = name + " n=" + std::to_string(n) + " offset=" + std::to_string(stream.offset);
-  std::vector<uint32_t> w1(n + 1, 1), w2(n + 1, 2);
-  isa.randomWords(w1.data() + 1, n, stream);
-  ref.randomWords(w2.data() + 1, n, stream);
-  expectSame(w1.data() + 1, w2.data() + 1, n, "randomWords " + at);
-  std::vector<double> z1(n + 1, 1), z2(n + 1, 2);
-  isa.normalValues(z1.data() + 1, n, stream);
-  ref.normalValues(z2.data() + 1, n, stream);
-  expectSame(z1.data() + 1, z2.data() + 1, n, "normalValues " + at);
+Case randomCase(Random& r, Kernel kernel, bool f64, size_t n) {
+  Case c;
+  c.kernel = kernel;
+  c.f64 = f64;
+  c.n = n;
+  c.stream = streamOf(r, n);
+  c.transform = transformOf(r);
+  c.mode = r.below(2) == 0 ? NoiseMode::kMultiply : NoiseMode::kAdd;
+  c.stddev = r.uniform() * 3;
+  c.factor = r.below(2) == 0 ? 1.0 / (1 - 0.4) : 0.7;
+  c.writeMask = r.below(4) != 0;
+  const InPlace places[] = {InPlace::kNone, InPlace::kNone, InPlace::kX, InPlace::kResidual};
+  c.inPlace = places[r.below(4)];
+  for (size_t& shift : c.shift) shift = r.below(4);
+  c.dataSeed = r.next();
+  if (kernel == Kernel::kBiasDropoutAdd) {
+    // bias lengths around the 32-element word
+    const size_t columnChoices[] = {1, 3, 7, 31, 32, 33, 64, 100};
+    c.columns = columnChoices[r.below(8)];
+    if (n % c.columns != 0) c.columns = n % 5 == 0 ? 5 : 1;
+  } else if (kernel == Kernel::kColumnSums && n > 0) {
+    c.columns = 1 + r.below(n < 600 ? n : 600);
+  } else if (kernel == Kernel::kApplyMask && n > 0 && r.below(2) == 0) {
+    c.layout = broadcastLayout(r, n);
+  }
+  return c;
+}
+
+// Outputs past the 1 MiB from which the SIMD kernels prefetch, and past the 8 MiB from which
+// the x86 ones write around the cache when out is 16-byte aligned (kernels_impl.h,
+// kPrefetchMinBytes and kStreamMinBytes): out at its allocation's start (16-byte aligned), one
+// element into it, and in place; applyMask over broadcast runs of 256 bytes.
+void checkLargeOutputs(const KernelTable& isa, const KernelTable& ref, const char* name, Random& r) {
+  for (Kernel kernel : kernel_check::kKernels) {
+    if (kernel_check::typed(kernel)) {
+      checkCase({{name, &isa}}, ref, randomCase(r, kernel, false, (size_t{1} << 18) + 37));
+    }
+  }
+  const size_t n = (size_t{1} << 21) + 256;  // 8 MiB of float and 4 groups of 32 more
+  for (const auto& [outShift, inPlace] : {std::pair{0, InPlace::kNone}, std::pair{1, InPlace::kNone},
+                                          std::pair{0, InPlace::kX}}) {
+    for (Kernel kernel : {Kernel::kDropoutFused, Kernel::kApplyMask, Kernel::kBiasDropoutAdd}) {
+      Case c = randomCase(r, kernel, false, n);
+      c.shift[0] = 0;
+      c.shift[1] = static_cast<size_t>(outShift);
+      c.inPlace = inPlace;
+      if (kernel == Kernel::kApplyMask) c.layout = {3, {4, n / 256, 64}, {64, 0, 1}};
+      checkCase({{name, &isa}}, ref, c);
+    }
+  }
 }
 
 // The Box-Muller math over 2^20 normals (2^19 radius and angle words), so that rare word
@@ -255,10 +162,9 @@ void checkExtremes(const KernelTable& isa, const KernelTable& ref, const std::st
     MaskStream stream{0x12345678u, 0x9abcdef0u, 7, 0, e.offset, 0};
     uint32_t word = 0;
     ref.randomWords(&word, 1, stream);
-    ++checks;
+    ++kernel_check::checks;
     if (word != e.word) {
-      ++failures;
-      std::printf("MISMATCH the extreme word at %llu is %u\n", static_cast<unsigned long long>(e.offset), word);
+      kernel_check::fail("the extreme word at " + std::to_string(e.offset) + " is " + std::to_string(word));
     }
     // the normals of the word's block and a few around it, from every lane
     for (uint64_t start = (e.offset & ~uint64_t{3}) - 5; start <= e.offset; ++start) {
@@ -285,6 +191,33 @@ void checkExtremes(const KernelTable& isa, const KernelTable& ref, const std::st
   }
 }
 
+// Ranges that start far into the stream: past 2^32 elements, across block 2^32 (where the block
+// number carries into counter word 1), near 2^62 elements, and up to the last offset the
+// mapping allows (its last element is 2^64 - 1, in block 2^62 - 1). Every kernel on every
+// table, against the scalar table, and the scalar table against Philox computed directly at
+// those global indices (checkCase). Only the offset is large: nothing of that size is allocated.
+void checkLargeOffsets(const KernelTable& ref, const std::vector<Table>& tables) {
+  Random r{0x0ff5e7};
+  for (size_t n : {size_t{37}, size_t{1100}}) {
+    const uint64_t last = ~uint64_t{0} - (n - 1);  // offset + n - 1 = 2^64 - 1
+    const uint64_t offsets[] = {(uint64_t{1} << 32) - 5, (uint64_t{1} << 33) + 3,
+                                (uint64_t{1} << 34) - 7, (uint64_t{1} << 40) + 1,
+                                (uint64_t{1} << 62) - 2, last - 3, last};
+    for (uint64_t offset : offsets) {
+      for (Kernel kernel : kernel_check::kKernels) {
+        for (bool f64 : {false, true}) {
+          if (f64 && !kernel_check::typed(kernel)) continue;
+          Case c = randomCase(r, kernel, f64, n);
+          c.stream.offset = offset;
+          c.stream.dropThreshold = 1 + r.below(0xFFFFFFFFu);  // keeps and drops
+          c.writeMask = true;
+          checkCase(tables, ref, c);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -293,10 +226,13 @@ int main() {
   std::printf("supported ISAs:");
   for (const char* name : names) std::printf(" %s", name);
   std::printf("\n");
-  int compared = 0;
+  std::vector<Table> tables;
   for (const char* name : names) {
-    if (std::strcmp(name, "scalar") == 0) continue;
-    const KernelTable& isa = *simd_dropout::findIsa(name)->kernels;
+    if (std::strcmp(name, "scalar") != 0) tables.push_back({name, simd_dropout::findIsa(name)->kernels});
+  }
+  int compared = 0;
+  for (const auto& [name, kernels] : tables) {
+    const KernelTable& isa = *kernels;
     Random r{0x5eed + static_cast<uint64_t>(compared)};
     std::vector<size_t> lengths;
     for (size_t n = 0; n <= 140; ++n) lengths.push_back(n);
@@ -304,16 +240,20 @@ int main() {
     for (int i = 0; i < 60; ++i) lengths.push_back(r.below(20000));
     for (size_t n : lengths) {
       for (int rep = 0; rep < 3; ++rep) {
-        checkFloatKernels<float>(isa, ref, name, r, n);
-        checkFloatKernels<double>(isa, ref, name, r, n);
-        checkStreams(isa, ref, name, r, n);
+        for (Kernel kernel : kernel_check::kKernels) {
+          checkCase({{name, &isa}}, ref, randomCase(r, kernel, false, n));
+          if (kernel_check::typed(kernel)) checkCase({{name, &isa}}, ref, randomCase(r, kernel, true, n));
+        }
       }
     }
+    checkLargeOutputs(isa, ref, name, r);
     checkManyNormals(isa, ref, name);
     checkExtremes(isa, ref, name);
     ++compared;
   }
-  std::printf("%d ISA(s) against scalar: %ld comparisons, %d mismatches\n", compared, checks,
-              failures);
-  return failures == 0 ? 0 : 1;
+  checkLargeOffsets(ref, tables);
+  std::printf("%d ISA(s) against scalar, and every table from offset 2^32 - 5 to 2^64 - n: %ld "
+              "comparisons, %d mismatches\n",
+              compared, kernel_check::checks, kernel_check::failures);
+  return kernel_check::failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,28 @@
+#!/bin/sh
+# What CI's native tests need beyond Node and g++, installed with apt only when missing (CI runs
+# as root on a fresh Debian bookworm machine): CMake and clang's sanitizer and libFuzzer runtime
+# (test:native), the arm64 cross compiler (test:arm64), and qemu-user (test:arm64, and
+# test:kernels' run on an emulated CPU without AVX). Running it again installs nothing.
+set -eu
+packages=""
+if ! command -v cmake >/dev/null 2>&1; then packages="$packages cmake"; fi
+if ! command -v clang++ >/dev/null 2>&1; then
+  packages="$packages clang libclang-rt-dev"
+elif [ ! -f "$(clang++ -print-runtime-dir)/libclang_rt.fuzzer-$(uname -m).a" ]; then
+  # the runtime of the clang that is there (Debian packages it apart from the compiler)
+  packages="$packages libclang-rt-$(clang++ -dumpversion | cut -d. -f1)-dev"
+fi
+if ! command -v aarch64-linux-gnu-g++ >/dev/null 2>&1; then packages="$packages g++-aarch64-linux-gnu"; fi
+if ! command -v qemu-aarch64 >/dev/null 2>&1 || ! command -v qemu-x86_64 >/dev/null 2>&1; then
+  packages="$packages qemu-user"
+fi
+if [ -z "$packages" ]; then
+  echo "ci-native-deps: nothing to install"
+  exit 0
+fi
+started=$(date +%s)
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# no recommends: qemu-user's would register binfmt handlers, which the scripts do not need
+apt-get install -y -qq --no-install-recommends $packages >/dev/null
+echo "ci-native-deps: installed$packages in $(($(date +%s) - started)) s"

@@ -46,7 +46,7 @@ class StreamChunks {
    * where they are: element j takes `words[j + returned value]`.
    */
   fill(start: number, end: number): number {
-    // the 64-bit block of element `start`, which starts a block as the first element does
+    // element `start` has the first element's place in its block, `start / 4` blocks on (64-bit)
     const block = this.blockLo + start / 4;
     const carry = block >= 2 ** 32 ? 1 : 0;
     const steps = Math.ceil((this.first + end - start) / (4 * PHILOX_BLOCKS_PER_STEP));

@@ -11,6 +11,7 @@
         "native/kernels_scalar.cc",
         "native/kernels_sse2.cc",
         "native/kernels_avx2.cc",
+        "native/kernels_avx512.cc",
         "native/kernels_neon.cc"
       ],
       "include_dirs": [

@@ -15,6 +15,7 @@ bool neverSupported() { return false; }
 #if SIMD_DROPOUT_X86_KERNELS
 bool hasSse2() { return cpu::features().sse2; }
 bool hasAvx2() { return cpu::features().avx2; }
+bool hasAvx512() { return cpu::features().avx512; }
 #endif
 #if SIMD_DROPOUT_NEON_KERNELS
 bool hasNeon() { return cpu::features().neon; }
@@ -22,17 +23,18 @@ bool hasNeon() { return cpu::features().neon; }
 
 // Every ISA the project knows, slowest first: without an override the last supported entry
 // wins. An entry without kernels is one this build has none for (another architecture or
-// compiler, or AVX-512, which has no kernels yet: its CPUs run the AVX2 ones).
+// compiler).
 constexpr Isa kIsas[] = {
     {"scalar", &kScalarKernels, alwaysSupported},
 #if SIMD_DROPOUT_X86_KERNELS
     {"sse2", &kSse2Kernels, hasSse2},
     {"avx2", &kAvx2Kernels, hasAvx2},
+    {"avx512", &kAvx512Kernels, hasAvx512},
 #else
     {"sse2", nullptr, neverSupported},
     {"avx2", nullptr, neverSupported},
-#endif
     {"avx512", nullptr, neverSupported},
+#endif
 #if SIMD_DROPOUT_NEON_KERNELS
     {"neon", &kNeonKernels, hasNeon},
 #else

@@ -181,6 +181,7 @@ struct VectorTypes {
 #if SIMD_DROPOUT_X86_KERNELS
 extern const KernelTable kSse2Kernels;
 extern const KernelTable kAvx2Kernels;
+extern const KernelTable kAvx512Kernels;
 #endif
 #if SIMD_DROPOUT_NEON_KERNELS
 extern const KernelTable kNeonKernels;

@@ -10,5 +10,5 @@ CXX="${CXX_ARM64:-aarch64-linux-gnu-g++}"
 OUT="${TMPDIR:-/tmp}/simd-dropout-kernel-parity-arm64"
 "$CXX" -std=c++17 -O3 -Wall -Wextra -ffp-contract=off -static -Inative \
   native/test/kernel_parity.cc native/cpu.cc native/dispatch.cc native/kernels_scalar.cc \
-  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_neon.cc -o "$OUT"
+  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_avx512.cc native/kernels_neon.cc -o "$OUT"
 qemu-aarch64 "$OUT"

@@ -9,7 +9,7 @@ CXX="${CXX:-g++}"
 OUT="${TMPDIR:-/tmp}/simd-dropout-kernel-parity"
 "$CXX" -std=c++17 -O3 -Wall -Wextra -ffp-contract=off -Inative \
   native/test/kernel_parity.cc native/cpu.cc native/dispatch.cc native/kernels_scalar.cc \
-  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_neon.cc -o "$OUT"
+  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_avx512.cc native/kernels_neon.cc -o "$OUT"
 "$OUT"
 if [ "$(uname -m)" = x86_64 ] && command -v qemu-x86_64 >/dev/null 2>&1; then
   echo "under qemu-x86_64 -cpu Nehalem (SSE4.2, no AVX):"

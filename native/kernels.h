@@ -164,6 +164,21 @@ struct BitsOf<double> {
   using type = uint64_t;
 };
 
+#if SIMD_DROPOUT_X86_KERNELS
+// Open and close a target region: every function defined between them is compiled for the
+// instruction sets `isa` names (a string such as "avx2"), whatever the build's flags say.
+#define SIMD_DROPOUT_PRAGMA(...) _Pragma(#__VA_ARGS__)
+#if defined(__clang__)
+#define SIMD_DROPOUT_TARGET_BEGIN(isa) \
+  SIMD_DROPOUT_PRAGMA(clang attribute push(__attribute__((target(isa))), apply_to = function))
+#define SIMD_DROPOUT_TARGET_END SIMD_DROPOUT_PRAGMA(clang attribute pop)
+#else
+#define SIMD_DROPOUT_TARGET_BEGIN(isa) \
+  SIMD_DROPOUT_PRAGMA(GCC push_options) SIMD_DROPOUT_PRAGMA(GCC target(isa))
+#define SIMD_DROPOUT_TARGET_END SIMD_DROPOUT_PRAGMA(GCC pop_options)
+#endif
+#endif
+
 #if SIMD_DROPOUT_X86_KERNELS || SIMD_DROPOUT_NEON_KERNELS
 // The GCC/Clang vector types a SIMD policy computes with, `Bytes` wide. Types only, no code, so
 // every kernel file can share them whatever its target region.

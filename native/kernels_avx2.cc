@@ -13,12 +13,7 @@
 #include <immintrin.h>
 
 // Everything from here to the end of the region is compiled for AVX2, and has internal linkage.
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2")
-#endif
+SIMD_DROPOUT_TARGET_BEGIN("avx2")
 
 namespace simd_dropout {
 namespace {
@@ -90,10 +85,6 @@ namespace simd_dropout {
 extern const KernelTable kAvx2Kernels = kernelTable<Avx2>();
 }  // namespace simd_dropout
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SIMD_DROPOUT_TARGET_END
 
 #endif  // SIMD_DROPOUT_X86_KERNELS

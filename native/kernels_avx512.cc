@@ -29,13 +29,7 @@
 
 // Everything from here to the end of the region is compiled for AVX-512, and has internal
 // linkage.
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))), \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq,avx512bw,avx512vl")
-#endif
+SIMD_DROPOUT_TARGET_BEGIN("avx512f,avx512dq,avx512bw,avx512vl")
 
 namespace simd_dropout {
 namespace {
@@ -118,10 +112,6 @@ namespace simd_dropout {
 extern const KernelTable kAvx512Kernels = kernelTable<Avx512>();
 }  // namespace simd_dropout
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SIMD_DROPOUT_TARGET_END
 
 #endif  // SIMD_DROPOUT_X86_KERNELS

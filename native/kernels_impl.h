@@ -4,8 +4,8 @@
 // How to include it (see kernels_avx2.cc): first <cstddef>, <cstdint>, <cstring>, "kernels.h",
 // "normal.h", "philox.h" and the intrinsics header the policy needs (this header includes
 // nothing: a standard header opened inside a target region would compile its inline functions
-// for that ISA), then open the target region, define the policy in an anonymous namespace,
-// include this header, and define the table with
+// for that ISA), then open the target region (SIMD_DROPOUT_TARGET_BEGIN, kernels.h), define the
+// policy in an anonymous namespace, include this header, and define the table with
 // `extern const KernelTable kXKernels = kernelTable<Policy>();` (a constant initializer: no
 // code of the region runs at load time). From philox.h and normal.h only constants are used.
 //

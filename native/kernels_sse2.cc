@@ -12,12 +12,7 @@
 #if SIMD_DROPOUT_X86_KERNELS
 #include <emmintrin.h>
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("sse2"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("sse2")
-#endif
+SIMD_DROPOUT_TARGET_BEGIN("sse2")
 
 namespace simd_dropout {
 namespace {
@@ -80,10 +75,6 @@ namespace simd_dropout {
 extern const KernelTable kSse2Kernels = kernelTable<Sse2>();
 }  // namespace simd_dropout
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+SIMD_DROPOUT_TARGET_END
 
 #endif  // SIMD_DROPOUT_X86_KERNELS

@@ -7,8 +7,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 CXX="${CXX_ARM64:-aarch64-linux-gnu-g++}"
-OUT="${TMPDIR:-/tmp}/simd-dropout-kernel-parity-arm64"
-"$CXX" -std=c++17 -O3 -Wall -Wextra -ffp-contract=off -static -Inative \
-  native/test/kernel_parity.cc native/cpu.cc native/dispatch.cc native/kernels_scalar.cc \
-  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_avx512.cc native/kernels_neon.cc -o "$OUT"
-qemu-aarch64 "$OUT"
+. scripts/kernel-parity-build.sh
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+build_kernel_parity "$CXX" "$work/kernel_parity" -static
+qemu-aarch64 "$work/kernel_parity"

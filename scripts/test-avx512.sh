@@ -15,6 +15,7 @@
 # guest runs). BOCHS_TIMEOUT (seconds, default 1200) bounds the emulator's run.
 set -eu
 cd "$(dirname "$0")/.."
+. scripts/kernel-parity-build.sh
 CXX="${CXX:-g++}"
 ISAS="${KERNEL_PARITY_ISAS-avx512}"
 LIMIT="${BOCHS_TIMEOUT:-1200}"
@@ -43,12 +44,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/root" "$work/iso/isolinux"
 
 started=$(date +%s)
-avx512=""
-if [ -f native/kernels_avx512.cc ]; then avx512=native/kernels_avx512.cc; fi
-"$CXX" -std=c++17 -O3 -Wall -Wextra -ffp-contract=off -static -Inative \
-  native/test/kernel_parity.cc native/cpu.cc native/dispatch.cc native/kernels_scalar.cc \
-  native/kernels_sse2.cc native/kernels_avx2.cc $avx512 native/kernels_neon.cc \
-  -o "$work/root/kernel_parity"
+build_kernel_parity "$CXX" "$work/root/kernel_parity" -static
 "$CXX" -std=c++17 -O2 -Wall -Wextra -static native/test/avx512_init.cc -o "$work/root/init"
 
 # The cloud kernel: fewer built-in drivers to probe than linux-image-amd64's, and LZ4 rather than

@@ -6,10 +6,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 CXX="${CXX:-g++}"
-OUT="${TMPDIR:-/tmp}/simd-dropout-kernel-parity"
-"$CXX" -std=c++17 -O3 -Wall -Wextra -ffp-contract=off -Inative \
-  native/test/kernel_parity.cc native/cpu.cc native/dispatch.cc native/kernels_scalar.cc \
-  native/kernels_sse2.cc native/kernels_avx2.cc native/kernels_avx512.cc native/kernels_neon.cc -o "$OUT"
+. scripts/kernel-parity-build.sh
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+OUT="$work/kernel_parity"
+build_kernel_parity "$CXX" "$OUT"
 "$OUT"
 if [ "$(uname -m)" = x86_64 ] && command -v qemu-x86_64 >/dev/null 2>&1; then
   echo "under qemu-x86_64 -cpu Nehalem (SSE4.2, no AVX):"

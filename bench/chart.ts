@@ -1,7 +1,7 @@
 /**
  * The SVG chart of a run (bench/results/latest.svg): dropout forward on float32, elements/s
- * against n on log axes, a line per system measured and a dashed line per quoted peer. Plain
- * string templating: the chart is a function of the results file alone.
+ * against n on log axes, a line per system measured and a dashed line per peer this run could not
+ * measure, quoted. Plain string templating: the chart is a function of the results file alone.
  */
 import { formatBytes, formatCount, formatElementRate } from './format.js';
 import { elementsPerSecond, isMeasured, ResultsIndex, startedBusy, systemLabel, type BenchResults, type System } from './results.js';
@@ -19,10 +19,16 @@ const HEIGHT = 590;
 const PLOT = { left: 100, right: 720, top: 86, bottom: 500 } as const;
 const FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'";
 
-/** Blues and greens for the native configurations, fastest first; one colour per other system. */
+/** Blues and greens for the native configurations, fastest first; one colour per other system, a peer's the same measured or quoted. */
 const NATIVE_COLORS = ['#08306b', '#2b8cbe', '#238b45', '#74c476', '#6baed6', '#9ecae1'];
-const SYSTEM_COLORS = { copy: '#222222', js: '#e6550d', tfjs: { wasm: '#756bb1', cpu: '#a05d56' } } as const;
-const PEER_COLORS = ['#d62728', '#bcbd22', '#e377c2', '#7f7f7f'];
+const SYSTEM_COLORS = {
+  copy: '#222222',
+  js: '#e6550d',
+  tfjs: { wasm: '#756bb1', cpu: '#a05d56' },
+  jsLoop: '#e377c2',
+  numpy: '#bcbd22',
+  torch: '#d62728',
+} as const;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
@@ -52,7 +58,7 @@ function formatDecade(perSecond: number): string {
   return formatElementRate(perSecond).replace(/\.0+ /, ' ');
 }
 
-/** The measured float32 forward lines (their skipped sizes named), and the quoted peers' at the run's sizes. */
+/** The measured float32 forward lines (their skipped sizes named), and the quoted ones of the peers not measured, at the run's sizes. */
 function collectSeries(results: BenchResults): Series[] {
   const index = new ResultsIndex(results);
   const { sizes } = results.workload;
@@ -67,13 +73,13 @@ function collectSeries(results: BenchResults): Series[] {
     const color = seriesColor(system, system.kind === 'native' ? natives++ : 0);
     return { label, points, color, quoted: false };
   });
-  const peers = results.quotedPeers.map((peer, i) => ({
+  const peers = index.quotedPeers().map((peer) => ({
     label: peer.name,
     points: sizes.flatMap((n) => {
       const mega = peer.megaElementsPerSecond[String(n)];
       return mega === undefined ? [] : [[n, mega * 1e6] as const];
     }),
-    color: PEER_COLORS[i % PEER_COLORS.length]!,
+    color: seriesColor(peer.system, 0),
     quoted: true,
   }));
   return [...measured, ...peers].filter((series) => series.points.length > 0);

@@ -1,12 +1,14 @@
 /**
  * The benchmark suite of simd-dropout: copy limit, native (best ISA on 1 and all threads, and each
  * other ISA forced), the JS backend and TF.js (cpu and wasm), for dropout forward, backward and
- * recompute on float32 and float64 at n = 1e3 … 1.6e7, and the family's forwards.
+ * recompute on float32 and float64 at n = 1e3 … 1.6e7, and the family's forwards; and the peers
+ * of the float32 forward — a plain JS loop, NumPy and PyTorch.
  *
  * The ISA is fixed when the addon loads, so the driver runs worker processes of this same script
- * one after the other — the main systems, one per forced ISA (SIMD_DROPOUT_ISA), TF.js — and
- * merges their JSON into bench/results/latest.json, from which it writes latest.md, latest.svg
- * and README-snippet.md. The Markdown report goes to stdout, progress to stderr.
+ * one after the other — the main systems, one per forced ISA (SIMD_DROPOUT_ISA), TF.js — then
+ * bench/peers.py under python3 (or $PYTHON), and merges their JSON into
+ * bench/results/latest.json, from which it writes latest.md, latest.svg and README-snippet.md.
+ * The Markdown report goes to stdout, progress to stderr.
  *
  * Usage: node bench/dist/dropout.bench.js [--quick]
  *   --quick (or BENCH_QUICK=1): n up to 1e5 and short rows, a smoke test of every path.
@@ -20,8 +22,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeMachine } from './machine.js';
 import { RESULTS_DIR, writeReports } from './publish.js';
-import { isReport, type BenchResults, type QuotedPeer, type WorkerFailure, type WorkerReport, type WorkerRole } from './results.js';
-import { log, runWorker } from './worker.js';
+import { runPythonWorker } from './python.js';
+import {
+  isReport,
+  SCHEMA_VERSION,
+  type BenchResults,
+  type NodeWorkerReport,
+  type NodeWorkerRole,
+  type QuotedPeer,
+  type WorkerFailure,
+  type WorkerReport,
+} from './results.js';
+import { log, runWorker, spawnFailure } from './worker.js';
 import { workloadFor } from './workloads.js';
 
 /** The ISAs to force, fastest first, by architecture; the one the main worker already runs is skipped. */
@@ -31,13 +43,26 @@ const FORCED_ISAS: Readonly<Partial<Record<NodeJS.Architecture, readonly string[
 };
 
 /**
- * Peers measured on this machine for the issue that asked for this suite (dropout forward,
- * float32, rate 0.5), quoted in the report — not run here.
+ * The peers as measured on this machine for the issue that asked for this suite (dropout forward,
+ * float32, rate 0.5): the report quotes one, labelled as such, only when this run could not
+ * measure it (no python3, NumPy or PyTorch).
  */
 const QUOTED_PEERS: readonly QuotedPeer[] = [
-  { name: 'PyTorch 1.13 CPU F.dropout, 1 thread', megaElementsPerSecond: { 1000: 40, 10000: 61, 100000: 62, 1000000: 61, 16000000: 40 } },
-  { name: 'NumPy, PCG64', megaElementsPerSecond: { 1000: 96, 10000: 272, 100000: 304, 1000000: 326, 16000000: 226 } },
-  { name: 'plain JS loop, Math.random', megaElementsPerSecond: { 1000: 57, 10000: 58, 100000: 60, 1000000: 61, 16000000: 59 } },
+  {
+    name: 'PyTorch 1.13 CPU F.dropout, 1 thread',
+    system: { kind: 'torch' },
+    megaElementsPerSecond: { 1000: 40, 10000: 61, 100000: 62, 1000000: 61, 16000000: 40 },
+  },
+  {
+    name: 'NumPy, PCG64',
+    system: { kind: 'numpy' },
+    megaElementsPerSecond: { 1000: 96, 10000: 272, 100000: 304, 1000000: 326, 16000000: 226 },
+  },
+  {
+    name: 'plain JS loop, Math.random',
+    system: { kind: 'jsLoop' },
+    megaElementsPerSecond: { 1000: 57, 10000: 58, 100000: 60, 1000000: 61, 16000000: 59 },
+  },
 ];
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -52,20 +77,19 @@ function option(name: string): string | undefined {
  * progress; a worker that fails is recorded, and the run goes on without its rows.
  */
 function runWorkerProcess(
-  role: WorkerRole,
+  role: NodeWorkerRole,
   isa: string | undefined,
   mode: 'full' | 'quick',
   scratch: string,
-): WorkerReport | WorkerFailure {
+): NodeWorkerReport | WorkerFailure {
   const reportFile = path.join(scratch, `${role}-${isa ?? 'default'}.json`);
   // calls name their backend, so a pinned default backend would only change what info() says
   const { SIMD_DROPOUT_BACKEND: _pinned, SIMD_DROPOUT_ISA: inheritedIsa, ...env } = process.env;
   const forcedIsa = isa ?? inheritedIsa;
   const workerEnv = forcedIsa === undefined ? env : { ...env, SIMD_DROPOUT_ISA: forcedIsa };
   const args = [...process.execArgv, SCRIPT, `--worker=${role}`, `--report=${reportFile}`, ...(mode === 'quick' ? ['--quick'] : [])];
-  const { status, signal, error } = spawnSync(process.execPath, args, { env: workerEnv, stdio: ['ignore', 2, 2] });
-  if (status === 0) return JSON.parse(readFileSync(reportFile, 'utf8')) as WorkerReport;
-  const failure = error?.message ?? (signal !== null ? `killed by ${signal}` : `exited with code ${status}`);
+  const failure = spawnFailure(spawnSync(process.execPath, args, { env: workerEnv, stdio: ['ignore', 2, 2] }));
+  if (failure === undefined) return JSON.parse(readFileSync(reportFile, 'utf8')) as NodeWorkerReport;
   log(`[${role}] FAILED: ${failure}`);
   return { role, env: forcedIsa === undefined ? {} : { SIMD_DROPOUT_ISA: forcedIsa }, failure };
 }
@@ -87,13 +111,14 @@ async function drive(mode: 'full' | 'quick'): Promise<void> {
       }
     }
     workers.push(runWorkerProcess('tfjs', undefined, mode, scratch));
+    workers.push(runPythonWorker(workload));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 
   const { version: mitataVersion } = createRequire(import.meta.url)('mitata/package.json') as { version: string };
   const results: BenchResults = {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     date: started.toISOString(),
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
     mode,

@@ -7,11 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { RESULTS_DIR, writeReports } from './publish.js';
-import type { BenchResults } from './results.js';
+import { SCHEMA_VERSION, type BenchResults } from './results.js';
 
 const resultsFile = process.argv[2] === undefined ? new URL('latest.json', RESULTS_DIR) : pathToFileURL(process.argv[2]);
 const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
-if (results.schemaVersion !== 2) {
-  throw new Error(`Expected a results file of schema version 2 but ${resultsFile.pathname} has ${String(results.schemaVersion)}`);
+if (results.schemaVersion !== SCHEMA_VERSION) {
+  throw new Error(
+    `Expected a results file of schema version ${SCHEMA_VERSION} but ${resultsFile.pathname} has ${String(results.schemaVersion)}`,
+  );
 }
 process.stdout.write(writeReports(results, new URL('.', resultsFile)));

@@ -16,6 +16,7 @@ import {
   FAMILY_OPERATIONS,
   gigabytesPerSecond,
   isMeasured,
+  isNodeReport,
   isReport,
   ResultsIndex,
   startedBusy,
@@ -24,6 +25,7 @@ import {
   type Dtype,
   type Measurement,
   type Operation,
+  type PythonLibrary,
   type System,
 } from './results.js';
 
@@ -44,6 +46,12 @@ const SECTIONS: readonly { readonly operation: 'forward' | 'backward' | 'recompu
   { operation: 'forward', heading: 'Forward: `dropout`' },
   { operation: 'backward', heading: 'Backward with the stored mask: `dropoutBackward`' },
   { operation: 'recompute', heading: "Backward drawing the mask again: `Dropout` layer with `maskStorage: 'recompute'`" },
+];
+
+/** The project's goals for `dropout` forward, float32: native on 1 thread at least this many times as fast as each Python peer. */
+const PEER_GOALS: readonly { readonly system: System; readonly atLeast: number }[] = [
+  { system: { kind: 'numpy' }, atLeast: 4 },
+  { system: { kind: 'torch' }, atLeast: 20 },
 ];
 
 /** Skipped rows, collected while a table is written, listed below it. */
@@ -67,13 +75,26 @@ function describeNatives(index: ResultsIndex): string {
   if (main === undefined) return '**native:** not measured (the main worker failed)';
   if (!main.native.available) return `**native:** unavailable — ${main.native.reason.replace(/\s+/g, ' ')}`;
   const forced = index.results.workers
-    .filter(isReport)
+    .filter(isNodeReport)
     .filter((worker) => worker.role === 'isa' && worker.native.available)
     .map((worker) => worker.info.isa);
   const all = index.mainNative('all');
   const threads = all?.kind === 'native' ? `1 and ${all.threads}` : '1';
   const isas = [`${main.info.isa} (the best this CPU runs)`, ...forced.map((isa) => `${isa} (forced)`)].join(', ');
   return `**native ISAs:** ${isas} · **native threads:** ${threads}`;
+}
+
+/** `NumPy 2.4.6`, or `no NumPy` when it did not import. */
+function describeLibrary(name: string, library: PythonLibrary): string {
+  return 'version' in library ? `${name} ${library.version}` : `no ${name}`;
+}
+
+/** The Python worker's interpreter and libraries, for the header. */
+function describePython(index: ResultsIndex): string {
+  const { python } = index;
+  if (python === undefined) return '**Python:** failed (see the notes)';
+  const libraries = [describeLibrary('NumPy', python.numpy), describeLibrary('PyTorch', python.torch)].join(', ');
+  return `**Python:** ${python.python.implementation} ${python.python.version}, ${libraries}`;
 }
 
 function headerLine(results: BenchResults, index: ResultsIndex): string {
@@ -83,6 +104,7 @@ function headerLine(results: BenchResults, index: ResultsIndex): string {
     `**Machine:** ${machine.cpuModel}, ${machine.logicalCores} logical cores, ${machine.arch} ${machine.platform} ${machine.osRelease}`,
     `**CPU SIMD flags:** ${flags}`,
     `**Node:** ${node.version} (V8 ${node.v8})`,
+    describePython(index),
     `**simd-dropout:** ${index.main?.info.version ?? 'unknown'}`,
     describeNatives(index),
     `**rate:** ${workload.rate}`,
@@ -195,32 +217,93 @@ function familyTable(index: ResultsIndex): string[] {
   ];
 }
 
-/** The peers measured for the issue on this machine, clearly apart from this run's numbers. */
-function quotedPeersTable(results: BenchResults): string[] {
-  const { quotedPeers } = results;
+/** Why this run has no float32 forward row of `system`, a peer: its worker failed, its library did not import, or it was skipped. */
+function whyUnmeasured(results: BenchResults, system: System): string {
+  const pythonLibrary = system.kind === 'numpy' || system.kind === 'torch' ? system.kind : undefined;
+  const role = pythonLibrary === undefined ? 'main' : 'python';
+  const worker = results.workers.find((candidate) => candidate.role === role);
+  if (worker === undefined) return `the ${role} worker did not run`;
+  if (!isReport(worker)) return `the ${role} worker failed: ${worker.failure}`;
+  if (pythonLibrary !== undefined && worker.role === 'python') {
+    const library = worker[pythonLibrary];
+    if ('error' in library) return library.error;
+  }
+  return 'every size was skipped';
+}
+
+/**
+ * The speed-ups the goals are about: native on 1 thread over each Python peer, same run, same n;
+ * a peer this run did not measure gets no ratio (its quoted figures come from another day).
+ */
+function peerGoalsTable(index: ResultsIndex): string[] {
+  const one = index.mainNative('one');
+  if (one === undefined) return ['Native on 1 thread was not measured, so there is no ratio against the Python peers.'];
+  const { sizes } = index.results.workload;
+  const measured = PEER_GOALS.filter((goal) => index.measuredForward(goal.system));
+  const rows = measured.map(({ system, atLeast }) => {
+    const cells = sizes.map((n) => speedUp(index.measured(one, 'forward', 'float32', n), index.measured(system, 'forward', 'float32', n)));
+    return `| ${systemLabel(one, 'float32')} ÷ ${systemLabel(system, 'float32')} | ≥ ×${atLeast} | ${cells.join(' | ')} |`;
+  });
+  const unmeasured = PEER_GOALS.filter((goal) => !measured.includes(goal)).map(
+    ({ system }) =>
+      `${systemLabel(system, 'float32')}: not measured in this run (${whyUnmeasured(index.results, system)}), so no ratio; ` +
+      'its figures from another day are quoted with the peers at the end of the report.  ',
+  );
+  const table =
+    rows.length === 0
+      ? []
+      : [
+          `| speed-up | goal | ${sizes.map((n) => `n = ${formatCount(n)}`).join(' | ')} |`,
+          `| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |`,
+          ...rows,
+        ];
+  return [...table, ...(unmeasured.length === 0 || table.length === 0 ? [] : ['']), ...unmeasured];
+}
+
+/** The peers this run could not measure, as measured for the issue on another day: clearly apart from this run's numbers. */
+function quotedPeersTable(index: ResultsIndex): string[] {
+  const quotedPeers = index.quotedPeers();
   if (quotedPeers.length === 0) return [];
   const sizes = Object.keys(quotedPeers[0]!.megaElementsPerSecond);
   return [
     '## Peers — quoted, not measured in this run',
     '',
     'dropout forward, float32, rate 0.5, in elements/s, as measured on this machine for the issue that asked for ' +
-      'this benchmark (TF.js, above, is measured live). Compare with the float32 `dropout` table and the chart, ' +
-      'where they are the dashed lines.',
+      'this benchmark, on another day: this run could not measure them (the last column says why). The machine is ' +
+      'shared and its numbers move between runs, so compare with care; in the chart they are the dashed lines.',
     '',
-    `| system | ${sizes.map((n) => `n = ${formatCount(Number(n))}`).join(' | ')} |`,
-    `| --- | ${sizes.map(() => '---:').join(' | ')} |`,
-    ...quotedPeers.map(
-      (peer) => `| ${peer.name} | ${sizes.map((n) => formatElementRate(peer.megaElementsPerSecond[n]! * 1e6)).join(' | ')} |`,
-    ),
+    `| system | ${sizes.map((n) => `n = ${formatCount(Number(n))}`).join(' | ')} | not measured because |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} | --- |`,
+    ...quotedPeers.map((peer) => {
+      const cells = sizes.map((n) => formatElementRate(peer.megaElementsPerSecond[n]! * 1e6));
+      return `| ${peer.name} | ${cells.join(' | ')} | ${whyUnmeasured(index.results, peer.system)} |`;
+    }),
   ];
 }
 
 /** How the workers ran: their environment and ISA, or why one measured nothing. */
 function workerNotes(results: BenchResults): string[] {
   return results.workers.map((worker) => {
-    const env = Object.entries(worker.env).map(([name, value]) => `\`${name}=${value}\``).join(' ') || 'no SIMD_DROPOUT_* variables';
-    const what = { main: 'copy, native (best ISA), JS', isa: 'native with a forced ISA', tfjs: 'TF.js' }[worker.role];
+    const defaultEnv = worker.role === 'python' ? '`python3` on PATH' : 'no SIMD_DROPOUT_* variables';
+    const env = Object.entries(worker.env).map(([name, value]) => `\`${name}=${value}\``).join(' ') || defaultEnv;
+    const what = {
+      main: 'copy, native (best ISA), JS, the plain JS loop',
+      isa: 'native with a forced ISA',
+      tfjs: 'TF.js',
+      python: 'NumPy and PyTorch, `bench/peers.py`',
+    }[worker.role];
     if (!isReport(worker)) return `  - ${what} (${env}): **failed** — ${worker.failure}; its rows are missing.`;
+    if (worker.role === 'python') {
+      const libraries = [
+        ['NumPy', worker.numpy],
+        ['PyTorch', worker.torch],
+      ] as const;
+      const described = libraries.map(([name, library]) =>
+        'version' in library ? `${name} ${library.version}` : `**${name} not measured** — ${library.error}`,
+      );
+      const { implementation, version, executable } = worker.python;
+      return `  - ${what} (${env}): ${implementation} ${version} (\`${executable}\`), ${described.join(', ')}; ${worker.rows.length} rows.`;
+    }
     if (worker.role === 'tfjs') {
       return worker.tfjs == null
         ? `  - ${what}: **not measured** — TF.js did not load: ${worker.tfjsError ?? 'unknown error'}.`
@@ -254,7 +337,7 @@ function threadsNote(index: ResultsIndex): string[] {
 function notes(results: BenchResults, index: ResultsIndex): string[] {
   const { workload, machine } = results;
   const { budget } = workload;
-  const tfjs = results.workers.filter(isReport).find((worker) => worker.role === 'tfjs')?.tfjs;
+  const tfjs = results.workers.filter(isNodeReport).find((worker) => worker.role === 'tfjs')?.tfjs;
   const [height, width, channels] = workload.spatialMap;
   return [
     '## How this was measured',
@@ -273,7 +356,7 @@ function notes(results: BenchResults, index: ResultsIndex): string[] {
       `seed ${workload.seed}), so every iteration draws the same mask; before timing, every native configuration's ` +
       `output was compared bit for bit with the JS backend's at every n ≤ ${formatCount(workload.checkedUpToN)}.`,
     '- **Processes:** the ISA is chosen when the addon loads, so each forced ISA (`SIMD_DROPOUT_ISA`) ran in its own ' +
-      'child process of the benchmark, one after the other, and the driver merged their JSON:',
+      'child process of the benchmark, one after the other, then the Python peers, and the driver merged their JSON:',
     ...workerNotes(results),
     ...threadsNote(index),
     tfjs == null
@@ -282,6 +365,14 @@ function notes(results: BenchResults, index: ResultsIndex): string[] {
         'in `tf.tidy`, then `dataSync()` and `dispose()`: from a Float32Array in to a Float32Array out, tensor creation, ' +
         `the output's allocation and the copy out included. wasm backend: ${tfjs.wasm.simd ? 'SIMD' : 'no SIMD'}, ` +
         `${tfjs.wasm.threads} thread${tfjs.wasm.threads === 1 ? '' : 's'}. TF.js has no float64 tensors and no dropout backward with a mask, so it has float32 forward rows only.`,
+    `- **Peers, float32 forward only:** the plain JS loop \`out[i] = x[i] * (Math.random() >= p ? 1 / q : 0)\` (q = 1 − p) in ` +
+      'the main worker. NumPy: the issue\'s `x * (rng.random(n) >= p) / q` as written, the form the goals were set against, ' +
+      `with \`rng = np.random.default_rng(${workload.seed})\` (PCG64) on a float32 x: the draw is float64, the result float32, ` +
+      'and each call allocates its temporaries and its output. PyTorch: `torch.nn.functional.dropout(x, p, training=True)` ' +
+      `on a float32 tensor after \`torch.set_num_threads(1)\` and \`torch.manual_seed(${workload.seed})\`. NumPy and PyTorch ` +
+      'run in `bench/peers.py`, the last worker (minutes after the native rows of the same n), timed with `time.perf_counter_ns` by the rules above (mitata\'s warm-up, ' +
+      'calls under 65.5 µs timed in batches of 4096, the same samples, times and skips). Their GB/s count the 2 float32 ' +
+      'arrays of `dropout`, whatever else they move.',
     `- **The family:** \`gaussianDropout\` rate ${workload.rate} (noise σ = ${significant(Math.sqrt(workload.rate / (1 - workload.rate)), 3)}), ` +
       `\`gaussianNoise\` stddev ${workload.noiseStddev}, \`biasDropoutAdd\` on [n / ${workload.biasColumns}, ${workload.biasColumns}], ` +
       `\`spatialDropout\` on NHWC [n / ${height * width * channels}, ${height}, ${width}, ${channels}] (mask n / ${height * width} elements, broadcast).`,
@@ -291,9 +382,9 @@ function notes(results: BenchResults, index: ResultsIndex): string[] {
 }
 
 /**
- * Renders a run as Markdown: a header naming machine, CPU flags, Node, ISAs, threads, rate and
- * seeds; the chart; a table per operation and dtype; the family; the quoted peers; and notes on
- * how it was measured.
+ * Renders a run as Markdown: a header naming machine, CPU flags, Node, Python, ISAs, threads, rate
+ * and seeds; the chart; the goals' ratios; a table per operation and dtype; the family; the peers
+ * this run could not measure, quoted; and notes on how it was measured.
  */
 export function renderMarkdown(results: BenchResults): string {
   const index = new ResultsIndex(results);
@@ -305,7 +396,13 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     '![dropout forward, float32: elements/s vs n](latest.svg)',
     '',
-    'Each cell: elements/s · GB/s, then the speed-up over the JS backend and the share of the copy\'s bandwidth.',
+    '## Goals: native on 1 thread against NumPy and PyTorch',
+    '',
+    '`dropout` forward, float32, rate ' + `${results.workload.rate}` + ': throughput of native on 1 thread ÷ the peer\'s, same run, same n.',
+    '',
+    ...peerGoalsTable(index),
+    '',
+    'Each cell below: elements/s · GB/s, then the speed-up over the JS backend and the share of the copy\'s bandwidth.',
     ...SECTIONS.flatMap(({ operation, heading }) => [
       '',
       `## ${heading}`,
@@ -318,7 +415,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...familyTable(index),
     '',
-    ...quotedPeersTable(results),
+    ...quotedPeersTable(index),
     '',
     ...notes(results, index),
     '',
@@ -326,7 +423,7 @@ export function renderMarkdown(results: BenchResults): string {
 }
 
 /**
- * The README's part: the chart and the float32 forward table, linking to the full report. Paths
+ * The README's part: the chart, the float32 forward table and the goals' ratios, linking to the full report. Paths
  * are relative to the package root, where the README is.
  */
 export function renderReadmeSnippet(results: BenchResults): string {
@@ -343,8 +440,12 @@ export function renderReadmeSnippet(results: BenchResults): string {
     '',
     ...float32,
     '',
-    'Backward, recompute, float64, the rest of the family, the quoted peers and how it was measured: ' +
-      '[bench/results/latest.md](bench/results/latest.md).',
+    'Native on 1 thread ÷ the Python peers, the goals\' ratios, same run:',
+    '',
+    ...peerGoalsTable(index),
+    '',
+    'Backward, recompute, float64, the rest of the family, any peer quoted because this run could not measure it, ' +
+      'and how it was measured: [bench/results/latest.md](bench/results/latest.md).',
     '',
   ].join('\n');
 }

@@ -37,7 +37,13 @@ export type System =
   /** simd-dropout's pure-JS backend. */
   | { readonly kind: 'js' }
   /** TensorFlow.js `tf.dropout` on one of its backends. */
-  | { readonly kind: 'tfjs'; readonly backend: 'cpu' | 'wasm' };
+  | { readonly kind: 'tfjs'; readonly backend: 'cpu' | 'wasm' }
+  /** A plain JS loop drawing each element's fate with `Math.random`: what a user writes without a library. */
+  | { readonly kind: 'jsLoop' }
+  /** NumPy, the issue's `x * (rng.random(n) >= p) / q` with a PCG64 `Generator`, in the Python worker. */
+  | { readonly kind: 'numpy' }
+  /** PyTorch `F.dropout` on 1 thread, in the Python worker. */
+  | { readonly kind: 'torch' };
 
 /** Which row: a system doing an operation on n elements of a dtype. */
 export interface RowKey {
@@ -75,8 +81,11 @@ export type NativeStatus =
   | { readonly available: true }
   | { readonly available: false; readonly reason: string };
 
-/** What a worker process measures: the main systems, one forced ISA, or TF.js. */
-export type WorkerRole = 'main' | 'isa' | 'tfjs';
+/** What a Node worker process measures: the main systems, one forced ISA, or TF.js. */
+export type NodeWorkerRole = 'main' | 'isa' | 'tfjs';
+
+/** What a worker process measures: a Node role, or the Python peers (bench/peers.py). */
+export type WorkerRole = NodeWorkerRole | 'python';
 
 /** TensorFlow.js as the TF.js worker found it. */
 export interface TfjsDescription {
@@ -87,9 +96,9 @@ export interface TfjsDescription {
   readonly wasm: { readonly simd: boolean; readonly threads: number };
 }
 
-/** What one worker process reports. */
-export interface WorkerReport {
-  readonly role: WorkerRole;
+/** What one Node worker process reports. */
+export interface NodeWorkerReport {
+  readonly role: NodeWorkerRole;
   /** The SIMD_DROPOUT_* environment variables the worker ran with (they pin backend or ISA). */
   readonly env: Readonly<Record<string, string>>;
   /** `info()` of simd-dropout in that process, verbatim. */
@@ -106,9 +115,27 @@ export interface WorkerReport {
   readonly rows: readonly Row[];
 }
 
+/** A Python library's version, or why it did not import: unavailable is a result, not a failure. */
+export type PythonLibrary = { readonly version: string } | { readonly error: string };
+
+/** What the Python worker reports: the interpreter, NumPy and PyTorch as it found them, and their rows. */
+export interface PythonWorkerReport {
+  readonly role: 'python';
+  /** `PYTHON` when it chose the interpreter. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly python: { readonly executable: string; readonly implementation: string; readonly version: string };
+  readonly numpy: PythonLibrary;
+  readonly torch: PythonLibrary;
+  readonly rows: readonly Row[];
+}
+
+/** What one worker process reports. */
+export type WorkerReport = NodeWorkerReport | PythonWorkerReport;
+
 /** A worker that did not finish: its rows are missing from the results. */
 export interface WorkerFailure {
   readonly role: WorkerRole;
+  /** The environment variables that chose what it ran: SIMD_DROPOUT_ISA, or PYTHON. */
   readonly env: Readonly<Record<string, string>>;
   readonly failure: string;
 }
@@ -125,9 +152,14 @@ export interface Budget {
   readonly maxCallMs: number;
 }
 
-/** Throughput of a system not run here, quoted at the sizes of the forward float32 table. */
+/**
+ * Throughput of a peer measured for the issue, at the sizes of the forward float32 table: shown,
+ * labelled as quoted, only when this run did not measure `system`.
+ */
 export interface QuotedPeer {
   readonly name: string;
+  /** The system that measures this peer in a run. */
+  readonly system: System;
   /** Millions of elements per second, by n. */
   readonly megaElementsPerSecond: Readonly<Record<string, number>>;
 }
@@ -156,9 +188,12 @@ export interface Workload {
   readonly budget: Budget;
 }
 
+/** The version of this file's shape: 3 added the Python worker, the JS loop and the quoted peers' systems. */
+export const SCHEMA_VERSION = 3;
+
 /** Everything a run measured, and everything needed to read it. */
 export interface BenchResults {
-  readonly schemaVersion: 2;
+  readonly schemaVersion: typeof SCHEMA_VERSION;
   /** ISO 8601 time the run started. */
   readonly date: string;
   readonly durationSeconds: number;
@@ -168,9 +203,9 @@ export interface BenchResults {
   /** The harness and its version, e.g. `mitata 1.0.34`. */
   readonly harness: string;
   readonly workload: Workload;
-  /** The worker processes in the order they ran: main first. */
+  /** The worker processes in the order they ran: main first, Python last. */
   readonly workers: readonly (WorkerReport | WorkerFailure)[];
-  /** Peers measured for the issue on this machine, not in this run. */
+  /** Peers measured for the issue on this machine on another day: the stand-ins for those this run could not measure. */
   readonly quotedPeers: readonly QuotedPeer[];
 }
 
@@ -196,6 +231,11 @@ export function isReport(worker: WorkerReport | WorkerFailure): worker is Worker
   return !('failure' in worker);
 }
 
+/** True for a Node worker that finished. */
+export function isNodeReport(worker: WorkerReport | WorkerFailure): worker is NodeWorkerReport {
+  return isReport(worker) && worker.role !== 'python';
+}
+
 /** Elements per second of a measured row. */
 export function elementsPerSecond(m: Measurement): number {
   return (m.n * 1e9) / m.p50Ns;
@@ -210,13 +250,16 @@ export function gigabytesPerSecond(m: Measurement): number {
 export class ResultsIndex {
   readonly rows: readonly Row[];
   /** The main worker's report: its native ISA is the best this CPU supports (unless forced). */
-  readonly main: WorkerReport | undefined;
+  readonly main: NodeWorkerReport | undefined;
+  /** The Python worker's report, if it finished. */
+  readonly python: PythonWorkerReport | undefined;
   readonly #byKey = new Map<string, Row>();
 
   constructor(readonly results: BenchResults) {
     const reports = results.workers.filter(isReport);
     this.rows = reports.flatMap((report) => report.rows);
-    this.main = reports.find((report) => report.role === 'main');
+    this.main = reports.find((report): report is NodeWorkerReport => report.role === 'main');
+    this.python = reports.find((report): report is PythonWorkerReport => report.role === 'python');
     for (const row of this.rows) this.#byKey.set(ResultsIndex.#key(row), row);
   }
 
@@ -237,16 +280,27 @@ export class ResultsIndex {
 
   /**
    * The systems that ran `operation` on `dtype`, in reading order: copy, native (the main
-   * worker's ISA first, most threads first, then the forced ISAs fastest first), JS, TF.js.
+   * worker's ISA first, most threads first, then the forced ISAs fastest first), JS, TF.js, and
+   * the peers: the plain JS loop, NumPy, PyTorch.
    */
   systems(operation: Operation, dtype: Dtype): System[] {
-    const rank: Record<System['kind'], number> = { copy: 0, native: 1, js: 2, tfjs: 3 };
+    const rank: Record<System['kind'], number> = { copy: 0, native: 1, js: 2, tfjs: 3, jsLoop: 4, numpy: 5, torch: 6 };
     const seen = new Map<string, System>();
     for (const row of this.rows) {
       if (row.operation === operation && row.dtype === dtype) seen.set(systemKey(row.system), row.system);
     }
     // a stable sort: within a kind, systems keep the order the workers measured them in
     return [...seen.values()].sort((a, b) => rank[a.kind] - rank[b.kind]);
+  }
+
+  /** True when `system` has a measured float32 forward row at some size. */
+  measuredForward(system: System): boolean {
+    return this.results.workload.sizes.some((n) => this.measured(system, 'forward', 'float32', n) !== undefined);
+  }
+
+  /** The quoted peers whose system this run did not measure: they stand in for it, labelled as quoted. */
+  quotedPeers(): QuotedPeer[] {
+    return this.results.quotedPeers.filter((peer) => !this.measuredForward(peer.system));
   }
 
   /** The native system of the main worker on `threads` threads, if it was measured. */
@@ -281,5 +335,11 @@ export function systemLabel(system: System, dtype: Dtype): string {
       return 'JS backend';
     case 'tfjs':
       return `TF.js ${system.backend}`;
+    case 'jsLoop':
+      return 'plain JS loop, Math.random';
+    case 'numpy':
+      return 'NumPy, PCG64';
+    case 'torch':
+      return 'PyTorch F.dropout, 1 thread';
   }
 }

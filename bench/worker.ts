@@ -1,8 +1,10 @@
 /**
- * One worker process of the benchmark: measures the rows of its role — the main systems, the
+ * One Node worker process of the benchmark: measures the rows of its role — the main systems, the
  * native backend with the ISA forced by SIMD_DROPOUT_ISA, or TF.js — and returns them with a
- * description of the process. The driver (dropout.bench.ts) runs the workers and merges them.
+ * description of the process. The driver (dropout.bench.ts) runs the workers, the Python one
+ * (python.ts) last, and merges them.
  */
+import type { SpawnSyncReturns } from 'node:child_process';
 import os from 'node:os';
 import { dropout, info, type FloatArray } from 'simd-dropout';
 import { timeCall, type CallEstimate } from './measure.js';
@@ -16,14 +18,15 @@ import {
   type Operation,
   type Budget,
   type Row,
-  type WorkerReport,
-  type WorkerRole,
+  type NodeWorkerReport,
+  type NodeWorkerRole,
   type Workload,
 } from './results.js';
 import { loadTfjs } from './tfjs.js';
 import {
   bytesPerElement,
   copyRunner,
+  jsLoopRunner,
   libraryCall,
   libraryRunner,
   makeFixture,
@@ -37,6 +40,13 @@ import {
 /** Progress goes to stderr: stdout is the driver's (the Markdown report). */
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
+}
+
+/** Why a worker process failed to start or finish, or undefined when it exited with 0. */
+export function spawnFailure({ status, signal, error }: SpawnSyncReturns<unknown>): string | undefined {
+  if (error !== undefined) return error.message;
+  if (signal !== null) return `killed by ${signal}`;
+  return status === 0 ? undefined : `exited with code ${status}`;
 }
 
 /** Probes the native backend with one tiny call; unavailable is a result, not a failure. */
@@ -96,7 +106,10 @@ interface Suite {
 }
 
 /** The systems a role measures, and, for the TF.js worker, TF.js's description or why it did not load. */
-async function systemsOf(role: WorkerRole, native: NativeStatus): Promise<Pick<WorkerReport, 'tfjs' | 'tfjsError'> & { runners: SystemRunner[] }> {
+async function systemsOf(
+  role: NodeWorkerRole,
+  native: NativeStatus,
+): Promise<Pick<NodeWorkerReport, 'tfjs' | 'tfjsError'> & { runners: SystemRunner[] }> {
   if (role === 'tfjs') {
     try {
       const { runners, description } = await loadTfjs();
@@ -114,7 +127,7 @@ async function systemsOf(role: WorkerRole, native: NativeStatus): Promise<Pick<W
     }
     nativeRunners.push(libraryRunner({ kind: 'native', isa, threads: 1 }));
   }
-  return { runners: role === 'main' ? [copyRunner, ...nativeRunners, libraryRunner({ kind: 'js' })] : nativeRunners };
+  return { runners: role === 'main' ? [copyRunner, ...nativeRunners, libraryRunner({ kind: 'js' }), jsLoopRunner] : nativeRunners };
 }
 
 /** Times rows one after another, extrapolating each system's call time from its previous size. */
@@ -123,7 +136,7 @@ class RowTimer {
   readonly #lastCalls = new Map<string, { readonly ms: number; readonly n: number }>();
 
   constructor(
-    private readonly role: WorkerRole,
+    private readonly role: NodeWorkerRole,
     private readonly budget: Budget,
   ) {}
 
@@ -148,7 +161,7 @@ class RowTimer {
 }
 
 /** Measures the rows of `role` for `workload` in this process. */
-export async function runWorker(role: WorkerRole, workload: Workload): Promise<WorkerReport> {
+export async function runWorker(role: NodeWorkerRole, workload: Workload): Promise<NodeWorkerReport> {
   const native = probeNative();
   const { runners, ...tfjs } = await systemsOf(role, native);
   if (role === 'isa' && native.available && info().isa !== process.env['SIMD_DROPOUT_ISA']) {

@@ -1,7 +1,8 @@
 /**
  * What the benchmark runs: the arrays of one size (a fixture), the calls of every operation, and
- * the systems that make them — simd-dropout's native and JS backends, and the copy limit. TF.js
- * is in tfjs.ts. Every timed call writes into a preallocated `out`, so no timed call allocates.
+ * the systems that make them — simd-dropout's native and JS backends, the copy limit and the
+ * plain JS loop. TF.js is in tfjs.ts, the Python peers in python.ts. Every timed call writes into
+ * a preallocated `out`, so no timed call allocates.
  */
 import * as simdDropout from 'simd-dropout';
 import {
@@ -179,6 +180,23 @@ export const copyRunner: SystemRunner = {
   supports: (operation) => operation === 'copy',
   activate: async () => {},
   prepare: (_operation, { x }, out) => () => out.set(x),
+};
+
+/**
+ * The plain JS loop of the issue, `x[i] * (Math.random() >= p ? 1 / q : 0)`: dropout as a user
+ * writes it without a library, float32 forward like the other peers.
+ */
+export const jsLoopRunner: SystemRunner = {
+  system: { kind: 'jsLoop' },
+  exact: false,
+  supports: (operation, dtype) => operation === 'forward' && dtype === 'float32',
+  activate: async () => {},
+  prepare: (_operation, { x }, out) => {
+    const scale = 1 / (1 - RATE);
+    return () => {
+      for (let i = 0; i < x.length; i++) out[i] = x[i] * (Math.random() >= RATE ? scale : 0);
+    };
+  },
 };
 
 /**

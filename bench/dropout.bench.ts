@@ -2,38 +2,38 @@
  * The benchmark suite of simd-dropout: copy limit, native (best ISA on 1 and all threads, and each
  * other ISA forced), the JS backend and TF.js (cpu and wasm), for dropout forward, backward and
  * recompute on float32 and float64 at n = 1e3 … 1.6e7, and the family's forwards; and the peers
- * of the float32 forward — a plain JS loop, NumPy and PyTorch.
+ * of the float32 forward — a plain JS loop, and NumPy and PyTorch in bench/peers.py under python3
+ * (or $PYTHON), timed in turns with native on 1 thread for the goals' ratios (pairs.ts).
  *
  * The ISA is fixed when the addon loads, so the driver runs worker processes of this same script
- * one after the other — the main systems, one per forced ISA (SIMD_DROPOUT_ISA), TF.js — then
- * bench/peers.py under python3 (or $PYTHON), and merges their JSON into
- * bench/results/latest.json, from which it writes latest.md, latest.svg and README-snippet.md.
- * The Markdown report goes to stdout, progress to stderr.
+ * one after the other — the main systems and the Python peers; one per forced ISA
+ * (SIMD_DROPOUT_ISA); TF.js — and merges their JSON into bench/results/latest.json, from which it
+ * writes latest.md, latest.svg and README-snippet.md. The Markdown report goes to stdout, progress
+ * to stderr.
  *
  * Usage: node bench/dist/dropout.bench.js [--quick]
  *   --quick (or BENCH_QUICK=1): n up to 1e5 and short rows, a smoke test of every path.
  *   --worker=main|isa|tfjs --report=FILE: a worker (run by the driver).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { log } from './log.js';
 import { describeMachine } from './machine.js';
 import { RESULTS_DIR, writeReports } from './publish.js';
-import { runPythonWorker } from './python.js';
 import {
   isReport,
   SCHEMA_VERSION,
   type BenchResults,
-  type NodeWorkerReport,
-  type NodeWorkerRole,
   type QuotedPeer,
   type WorkerFailure,
   type WorkerReport,
+  type WorkerRole,
 } from './results.js';
-import { log, runWorker, spawnFailure } from './worker.js';
+import { runWorker } from './worker.js';
 import { workloadFor } from './workloads.js';
 
 /** The ISAs to force, fastest first, by architecture; the one the main worker already runs is skipped. */
@@ -72,16 +72,23 @@ function option(name: string): string | undefined {
   return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
 }
 
+/** Why a worker process failed to start or finish, or undefined when it exited with 0. */
+function spawnFailure({ status, signal, error }: SpawnSyncReturns<unknown>): string | undefined {
+  if (error !== undefined) return error.message;
+  if (signal !== null) return `killed by ${signal}`;
+  return status === 0 ? undefined : `exited with code ${status}`;
+}
+
 /**
  * Runs one worker process and reads its report. The worker's stdout goes to stderr with its
  * progress; a worker that fails is recorded, and the run goes on without its rows.
  */
 function runWorkerProcess(
-  role: NodeWorkerRole,
+  role: WorkerRole,
   isa: string | undefined,
   mode: 'full' | 'quick',
   scratch: string,
-): NodeWorkerReport | WorkerFailure {
+): WorkerReport | WorkerFailure {
   const reportFile = path.join(scratch, `${role}-${isa ?? 'default'}.json`);
   // calls name their backend, so a pinned default backend would only change what info() says
   const { SIMD_DROPOUT_BACKEND: _pinned, SIMD_DROPOUT_ISA: inheritedIsa, ...env } = process.env;
@@ -89,7 +96,7 @@ function runWorkerProcess(
   const workerEnv = forcedIsa === undefined ? env : { ...env, SIMD_DROPOUT_ISA: forcedIsa };
   const args = [...process.execArgv, SCRIPT, `--worker=${role}`, `--report=${reportFile}`, ...(mode === 'quick' ? ['--quick'] : [])];
   const failure = spawnFailure(spawnSync(process.execPath, args, { env: workerEnv, stdio: ['ignore', 2, 2] }));
-  if (failure === undefined) return JSON.parse(readFileSync(reportFile, 'utf8')) as NodeWorkerReport;
+  if (failure === undefined) return JSON.parse(readFileSync(reportFile, 'utf8')) as WorkerReport;
   log(`[${role}] FAILED: ${failure}`);
   return { role, env: forcedIsa === undefined ? {} : { SIMD_DROPOUT_ISA: forcedIsa }, failure };
 }
@@ -111,7 +118,6 @@ async function drive(mode: 'full' | 'quick'): Promise<void> {
       }
     }
     workers.push(runWorkerProcess('tfjs', undefined, mode, scratch));
-    workers.push(runPythonWorker(workload));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

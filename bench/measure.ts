@@ -1,5 +1,6 @@
 /**
- * Times one call the way every row is timed: warm-up, then mitata's samples, bounded by a budget.
+ * Times one call the way the workers' rows are timed: warm-up, then mitata's samples, bounded by a
+ * budget. (The Python peers are timed in turns with native instead: pairs.ts.)
  */
 import { measure } from 'mitata';
 import { formatCount } from './format.js';
@@ -29,6 +30,11 @@ function formatSeconds(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
 }
 
+/** Why a call of `ms` milliseconds (`how`: measured, or extrapolated from a smaller n) is not timed. */
+export function tooSlowReason(ms: number, how: string, maxCallMs: number): string {
+  return `a call takes ≈${formatSeconds(ms)} (${how}), over the ${formatSeconds(maxCallMs)} limit`;
+}
+
 /**
  * Times `call`: p25/p50/p75 of at least `budget.minSamples` samples and `budget.minTimeMs` of
  * sampled time after mitata's warm-up, with no more samples than fit in `budget.maxTimeMs`. A call
@@ -36,9 +42,7 @@ function formatSeconds(ms: number): string {
  * already says so, else after one probing call.
  */
 export async function timeCall(call: () => unknown, budget: Budget, estimate: CallEstimate | undefined): Promise<TimingOutcome> {
-  const tooSlow = (ms: number, how: string) => ({
-    skipped: `a call takes ≈${formatSeconds(ms)} (${how}), over the ${formatSeconds(budget.maxCallMs)} limit`,
-  });
+  const tooSlow = (ms: number, how: string) => ({ skipped: tooSlowReason(ms, how, budget.maxCallMs) });
   let callMs: number;
   if (estimate !== undefined) {
     if (estimate.ms > budget.maxCallMs) return tooSlow(estimate.ms, `extrapolated from n = ${formatCount(estimate.fromN)}`);

@@ -1,10 +1,16 @@
-"""The Python peers of the benchmark: dropout forward on float32, timed in this process.
+"""The Python peers of the benchmark: a line-protocol server that times dropout forward on float32.
 
-Run by the benchmark's driver (dropout.bench.ts, through python.ts) as `python3 bench/peers.py`,
-with a JSON request on stdin -- {"rate": 0.5, "seed": 42, "sizes": [1000, ...], "budget":
-{"minSamples", "minTimeMs", "maxTimeMs", "maxCallMs"}} -- it writes one JSON object on stdout:
-the interpreter, NumPy's and PyTorch's versions (or why they did not import) and a row per library
-and size. Progress goes to stderr. A library that does not import is a result, not an error.
+The main worker (bench/pairs.ts) runs `python3 bench/peers.py --rate 0.5 --seed 42` and times
+each peer in turns with native, the other side of each ratio. On start the server prints one JSON
+line: the interpreter, and NumPy's and PyTorch's versions or why they did not import -- a library
+that does not import is a result, not an error. Then, for each request line on stdin,
+{"peer": "numpy" | "torch", "n": 100000, "ms": 200}, it prints one reply line,
+{"peer", "n", "calls", "samplesNs"}: the calls per sample and the nanoseconds per call of each
+sample. It exits at EOF.
+
+The timing rule is pairs.ts's, line for line: the first request for a (peer, n) prepares its arrays
+and warms up, untimed, with batches of 1, 2, 4, ... calls until a batch lasts 1 ms -- that batch is
+one sample from then on; a request takes samples until `ms` have passed and at least 3 are in.
 
 NumPy runs the issue's formula `x * (rng.random(n) >= p) / q` as written -- the draw is float64,
 the product float32 -- because the project's goals were set against it; PyTorch runs
@@ -13,36 +19,16 @@ the product float32 -- because the project's goals were set against it; PyTorch 
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
-import math
 import platform
 import sys
 import time
 from typing import Any, Callable
 
-# mitata's defaults, which time the Node rows (measure.ts): a warm-up call, up to two more while
-# calls are under 0.5 ms; calls of at most 65.536 us are timed in batches of 4096; with more than
-# 12 samples, the 2 fastest and 2 slowest are dropped before taking percentiles.
-WARMUP_THRESHOLD_NS = 500_000
-WARMUP_SAMPLES = 2
-BATCH_THRESHOLD_NS = 65_536
-BATCH_CALLS = 4096
-TRIM_ABOVE_SAMPLES = 12
-
-
-def log(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
-
-
-def format_count(n: float) -> str:
-    """1000 -> 1e3, 16000000 -> 1.6e7, as format.ts writes sizes."""
-    mantissa, exponent = f"{n:.6e}".split("e")
-    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
-
-
-def format_seconds(ms: float) -> str:
-    return f"{ms / 1000:.1f} s" if ms >= 1000 else f"{ms:.0f} ms"
+SAMPLE_NS = 1_000_000
+MIN_SAMPLES = 3
 
 
 def load(name: str) -> tuple[Any, dict[str, str]]:
@@ -52,10 +38,6 @@ def load(name: str) -> tuple[Any, dict[str, str]]:
     except Exception as error:
         return None, {"error": f"{type(error).__name__}: {error}"}
     return module, {"version": module.__version__}
-
-
-def describe(name: str, library: dict[str, str]) -> str:
-    return f"{name} {library['version']}" if "version" in library else f"{name} not measured: {library['error']}"
 
 
 def numpy_forward(np: Any, rate: float, seed: int) -> Callable[[int], Callable[[], Any]]:
@@ -84,106 +66,73 @@ def torch_forward(torch: Any, rate: float, seed: int) -> Callable[[int], Callabl
     return prepare
 
 
-def time_call(call: Callable[[], Any], budget: dict[str, float], estimate: tuple[float, int] | None) -> dict[str, Any]:
-    """
-    Times `call` as measure.ts's timeCall does: skipped when a call takes longer than maxCallMs
-    (`estimate`, milliseconds extrapolated from a smaller n, says so without calling it), else
-    p25/p50/p75 in nanoseconds per call.
-    """
-    if estimate is None:
-        start = time.perf_counter_ns()
-        call()
-        call_ms = (time.perf_counter_ns() - start) / 1e6
-        how = "one call measured"
-    else:
-        call_ms, from_n = estimate
-        how = f"extrapolated from n = {format_count(from_n)}"
-    if call_ms > budget["maxCallMs"]:
-        return {
-            "skipped": f"a call takes ≈{format_seconds(call_ms)} ({how}), over the {format_seconds(budget['maxCallMs'])} limit"
-        }
-    max_samples = max(budget["minSamples"], math.floor(budget["maxTimeMs"] / max(call_ms, 1e-6)))
-
-    start = time.perf_counter_ns()
-    call()
-    batch = False
-    if time.perf_counter_ns() - start <= WARMUP_THRESHOLD_NS:
-        for _ in range(WARMUP_SAMPLES):
-            start = time.perf_counter_ns()
-            call()
-            batch = time.perf_counter_ns() - start <= BATCH_THRESHOLD_NS
-            if batch:
-                break
-    calls = BATCH_CALLS if batch else 1
-
-    samples: list[float] = []
-    spent_ns = 0
-    while len(samples) < max_samples and (len(samples) < budget["minSamples"] or spent_ns < budget["minTimeMs"] * 1e6):
+def batch_size(call: Callable[[], Any]) -> int:
+    """Warm-up, untimed: batches of 1, 2, 4, ... calls until one lasts SAMPLE_NS; returns its size."""
+    calls = 1
+    while True:
         start = time.perf_counter_ns()
         for _ in range(calls):
             call()
-        elapsed = time.perf_counter_ns() - start
-        spent_ns += elapsed
-        samples.append(elapsed / calls)
-    samples.sort()
-    if len(samples) > TRIM_ABOVE_SAMPLES:
-        samples = samples[2:-2]
+        if time.perf_counter_ns() - start >= SAMPLE_NS:
+            return calls
+        calls *= 2
 
-    def percentile(q: float) -> float:
-        return samples[int(q * (len(samples) - 1))]
 
-    return {
-        "p50Ns": percentile(0.5),
-        "p25Ns": percentile(0.25),
-        "p75Ns": percentile(0.75),
-        "samples": len(samples),
-        "iterations": len(samples) * calls,
-    }
+def take_samples(call: Callable[[], Any], calls: int, ms: float) -> list[float]:
+    """Samples of `calls` calls until `ms` have passed and MIN_SAMPLES are in: nanoseconds per call of each."""
+    samples: list[float] = []
+    started = time.perf_counter_ns()
+    while len(samples) < MIN_SAMPLES or time.perf_counter_ns() - started < ms * 1e6:
+        start = time.perf_counter_ns()
+        for _ in range(calls):
+            call()
+        samples.append((time.perf_counter_ns() - start) / calls)
+    return samples
 
 
 def main() -> None:
-    request = json.load(sys.stdin)
-    rate, seed, budget = request["rate"], request["seed"], request["budget"]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, required=True)
+    parser.add_argument("--seed", type=int, required=True)
+    args = parser.parse_args()
+
+    # the replies own stdout: anything a library prints goes to stderr instead
+    replies = sys.stdout
+    sys.stdout = sys.stderr
+
+    def reply(message: dict[str, Any]) -> None:
+        replies.write(json.dumps(message) + "\n")
+        replies.flush()
+
     np, numpy_library = load("numpy")
     torch, torch_library = load("torch")
-    peers = [
-        (kind, forward(module, rate, seed))
-        for kind, module, forward in (("numpy", np, numpy_forward), ("torch", torch, torch_forward))
-        if module is not None
-    ]
-    log(f"[python] Python {platform.python_version()}; {describe('NumPy', numpy_library)}; {describe('PyTorch', torch_library)}")
-
-    rows = []
-    last_calls: dict[str, tuple[float, int]] = {}
-    for n in request["sizes"]:
-        for kind, prepare in peers:
-            last = last_calls.get(kind)
-            estimate = None if last is None else (last[0] * n / last[1], last[1])
-            outcome = time_call(prepare(n), budget, estimate)
-            label = f"[python] float32 n={format_count(n)} forward {kind}"
-            if "skipped" in outcome:
-                log(f"{label}: skipped, {outcome['skipped']}")
-            else:
-                last_calls[kind] = (outcome["p50Ns"] / 1e6, n)
-                log(
-                    f"{label}: {n * 1e3 / outcome['p50Ns']:.3g} M/s "
-                    f"(p50 {outcome['p50Ns'] / 1e6:.3f} ms, {outcome['samples']} samples)"
-                )
-            rows.append({"kind": kind, "n": n, **outcome})
-
-    json.dump(
+    reply(
         {
-            "python": {
+            "interpreter": {
                 "executable": sys.executable,
                 "implementation": platform.python_implementation(),
                 "version": platform.python_version(),
             },
             "numpy": numpy_library,
             "torch": torch_library,
-            "rows": rows,
-        },
-        sys.stdout,
+        }
     )
+    forwards = {
+        peer: forward(module, args.rate, args.seed)
+        for peer, module, forward in (("numpy", np, numpy_forward), ("torch", torch, torch_forward))
+        if module is not None
+    }
+
+    # per peer, the n it last timed, its call and batch: requests go size by size, so older arrays are let go
+    prepared: dict[str, tuple[int, Callable[[], Any], int]] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        peer, n = request["peer"], request["n"]
+        if peer not in prepared or prepared[peer][0] != n:
+            call = forwards[peer](n)
+            prepared[peer] = (n, call, batch_size(call))
+        _, call, calls = prepared[peer]
+        reply({"peer": peer, "n": n, "calls": calls, "samplesNs": take_samples(call, calls, request["ms"])})
 
 
 if __name__ == "__main__":

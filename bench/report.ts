@@ -16,8 +16,8 @@ import {
   FAMILY_OPERATIONS,
   gigabytesPerSecond,
   isMeasured,
-  isNodeReport,
   isReport,
+  libraryLabel,
   ResultsIndex,
   startedBusy,
   systemLabel,
@@ -26,7 +26,9 @@ import {
   type Measurement,
   type Operation,
   type PythonLibrary,
+  type PythonPeer,
   type System,
+  type WorkerReport,
 } from './results.js';
 
 /** The call each operation times, as the tables name it. */
@@ -49,9 +51,9 @@ const SECTIONS: readonly { readonly operation: 'forward' | 'backward' | 'recompu
 ];
 
 /** The project's goals for `dropout` forward, float32: native on 1 thread at least this many times as fast as each Python peer. */
-const PEER_GOALS: readonly { readonly system: System; readonly atLeast: number }[] = [
-  { system: { kind: 'numpy' }, atLeast: 4 },
-  { system: { kind: 'torch' }, atLeast: 20 },
+const PEER_GOALS: readonly { readonly peer: PythonPeer; readonly atLeast: number }[] = [
+  { peer: 'numpy', atLeast: 4 },
+  { peer: 'torch', atLeast: 20 },
 ];
 
 /** Skipped rows, collected while a table is written, listed below it. */
@@ -75,7 +77,7 @@ function describeNatives(index: ResultsIndex): string {
   if (main === undefined) return '**native:** not measured (the main worker failed)';
   if (!main.native.available) return `**native:** unavailable — ${main.native.reason.replace(/\s+/g, ' ')}`;
   const forced = index.results.workers
-    .filter(isNodeReport)
+    .filter(isReport)
     .filter((worker) => worker.role === 'isa' && worker.native.available)
     .map((worker) => worker.info.isa);
   const all = index.mainNative('all');
@@ -84,17 +86,12 @@ function describeNatives(index: ResultsIndex): string {
   return `**native ISAs:** ${isas} · **native threads:** ${threads}`;
 }
 
-/** `NumPy 2.4.6`, or `no NumPy` when it did not import. */
-function describeLibrary(name: string, library: PythonLibrary): string {
-  return 'version' in library ? `${name} ${library.version}` : `no ${name}`;
-}
-
-/** The Python worker's interpreter and libraries, for the header. */
+/** The interpreter and libraries of the Python peers, for the header. */
 function describePython(index: ResultsIndex): string {
-  const { python } = index;
-  if (python === undefined) return '**Python:** failed (see the notes)';
-  const libraries = [describeLibrary('NumPy', python.numpy), describeLibrary('PyTorch', python.torch)].join(', ');
-  return `**Python:** ${python.python.implementation} ${python.python.version}, ${libraries}`;
+  const python = index.main?.pythonPeers?.python;
+  if (python == null) return '**Python:** not run (the goals say why)';
+  const { interpreter, numpy, torch } = python;
+  return `**Python:** ${interpreter.implementation} ${interpreter.version}, ${libraryLabel('NumPy', numpy)}, ${libraryLabel('PyTorch', torch)}`;
 }
 
 function headerLine(results: BenchResults, index: ResultsIndex): string {
@@ -217,47 +214,81 @@ function familyTable(index: ResultsIndex): string[] {
   ];
 }
 
-/** Why this run has no float32 forward row of `system`, a peer: its worker failed, its library did not import, or it was skipped. */
+/**
+ * Why this run has no float32 forward row of `system`, a peer: the main worker failed, there was no
+ * native to pair a Python peer with, bench/peers.py failed, the library did not import, or every
+ * size was skipped.
+ */
 function whyUnmeasured(results: BenchResults, system: System): string {
-  const pythonLibrary = system.kind === 'numpy' || system.kind === 'torch' ? system.kind : undefined;
-  const role = pythonLibrary === undefined ? 'main' : 'python';
-  const worker = results.workers.find((candidate) => candidate.role === role);
-  if (worker === undefined) return `the ${role} worker did not run`;
-  if (!isReport(worker)) return `the ${role} worker failed: ${worker.failure}`;
-  if (pythonLibrary !== undefined && worker.role === 'python') {
-    const library = worker[pythonLibrary];
+  const main = results.workers.find((candidate) => candidate.role === 'main');
+  if (main === undefined) return 'the main worker did not run';
+  if (!isReport(main)) return `the main worker failed: ${main.failure}`;
+  if (system.kind === 'numpy' || system.kind === 'torch') {
+    const pythonPeers = main.pythonPeers;
+    if (pythonPeers === undefined) return 'native was not measured, and the Python peers are timed only in turns with it';
+    if (pythonPeers.python === null) return pythonPeers.failure;
+    const library = pythonPeers.python[system.kind];
     if ('error' in library) return library.error;
+    if (pythonPeers.failure !== undefined) return pythonPeers.failure;
   }
   return 'every size was skipped';
 }
 
+/** What the goals' table shows, in a sentence above it. */
+function goalsLead(results: BenchResults): string {
+  const { rate, pairing } = results.workload;
+  return (
+    `The goals' ratios, \`dropout\` forward, float32, rate ${rate}: elements/s of native on 1 thread ÷ the peer's, same n, measured in ` +
+    `${pairing.rounds} interleaved rounds — in each, a turn of native and a turn of the peer (at least ${pairing.turnMs} ms each), ` +
+    'native first in even rounds and the peer first in odd ones, so a steady drift of the machine\'s speed cancels. ' +
+    'Each cell: the median of the rounds\' ratios, and their range.'
+  );
+}
+
 /**
- * The speed-ups the goals are about: native on 1 thread over each Python peer, same run, same n;
- * a peer this run did not measure gets no ratio (its quoted figures come from another day).
+ * The speed-ups the goals are about, after a sentence on how they were measured: native on 1
+ * thread over each Python peer at every n, from the pairs' rounds; a peer this run did not measure
+ * gets no ratio (its quoted figures come from another day).
  */
 function peerGoalsTable(index: ResultsIndex): string[] {
   const one = index.mainNative('one');
   if (one === undefined) return ['Native on 1 thread was not measured, so there is no ratio against the Python peers.'];
   const { sizes } = index.results.workload;
-  const measured = PEER_GOALS.filter((goal) => index.measuredForward(goal.system));
-  const rows = measured.map(({ system, atLeast }) => {
-    const cells = sizes.map((n) => speedUp(index.measured(one, 'forward', 'float32', n), index.measured(system, 'forward', 'float32', n)));
-    return `| ${systemLabel(one, 'float32')} ÷ ${systemLabel(system, 'float32')} | ≥ ×${atLeast} | ${cells.join(' | ')} |`;
+  const measured = PEER_GOALS.filter(({ peer }) => index.measuredForward({ kind: peer }));
+  const notes = new Footnotes();
+  const rows = measured.map(({ peer, atLeast }) => {
+    const cells = sizes.map((n) => {
+      const pair = index.pair(peer, n);
+      if (pair === undefined) return '—';
+      if ('skipped' in pair) return notes.add(`At n = ${formatCount(n)}, ${pair.skipped}.`);
+      const ratios = pair.rounds.map((round) => round.ratio);
+      return `${formatRatio(pair.medianRatio)} (${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))})`;
+    });
+    return `| ${systemLabel(one, 'float32')} ÷ ${systemLabel({ kind: peer }, 'float32')} | ≥ ×${atLeast} | ${cells.join(' | ')} |`;
   });
+  const pythonPeers = index.main?.pythonPeers;
+  const stopped =
+    pythonPeers?.python != null && pythonPeers.failure !== undefined && rows.length > 0
+      ? [`The pairs after the last one shown are missing: ${pythonPeers.failure}.  `]
+      : [];
   const unmeasured = PEER_GOALS.filter((goal) => !measured.includes(goal)).map(
-    ({ system }) =>
-      `${systemLabel(system, 'float32')}: not measured in this run (${whyUnmeasured(index.results, system)}), so no ratio; ` +
+    ({ peer }) =>
+      `${systemLabel({ kind: peer }, 'float32')}: not measured in this run (${whyUnmeasured(index.results, { kind: peer })}), so no ratio; ` +
       'its figures from another day are quoted with the peers at the end of the report.  ',
   );
   const table =
     rows.length === 0
       ? []
       : [
+          goalsLead(index.results),
+          '',
           `| speed-up | goal | ${sizes.map((n) => `n = ${formatCount(n)}`).join(' | ')} |`,
           `| --- | ---: | ${sizes.map(() => '---:').join(' | ')} |`,
           ...rows,
+          ...notes.lines(),
         ];
-  return [...table, ...(unmeasured.length === 0 || table.length === 0 ? [] : ['']), ...unmeasured];
+  const below = [...stopped, ...unmeasured];
+  return [...table, ...(below.length === 0 || table.length === 0 ? [] : ['']), ...below];
 }
 
 /** The peers this run could not measure, as measured for the issue on another day: clearly apart from this run's numbers. */
@@ -281,29 +312,37 @@ function quotedPeersTable(index: ResultsIndex): string[] {
   ];
 }
 
+/** `NAME=value` of each variable, or `fallback` when there are none. */
+function describeEnv(env: Readonly<Record<string, string>>, fallback: string): string {
+  return Object.entries(env).map(([name, value]) => `\`${name}=${value}\``).join(' ') || fallback;
+}
+
+/** How the main worker ran the Python peers: the interpreter and libraries, and how far it got. */
+function pythonPeersNote(worker: WorkerReport): string[] {
+  const { pythonPeers } = worker;
+  if (pythonPeers === undefined) return [];
+  const what = `then NumPy and PyTorch, \`bench/peers.py\` (${describeEnv(pythonPeers.env, '`python3` on PATH')})`;
+  if (pythonPeers.python === null) return [`  - ${what}: **failed** — ${pythonPeers.failure}; their rows are missing.`];
+  const { interpreter, numpy, torch } = pythonPeers.python;
+  const describe = (name: string, library: PythonLibrary) =>
+    'version' in library ? `${name} ${library.version}` : `**${name} not measured** — ${library.error}`;
+  const stopped = pythonPeers.failure === undefined ? '' : `; **stopped early** — ${pythonPeers.failure}, the pairs after are missing`;
+  return [
+    `  - ${what}: ${interpreter.implementation} ${interpreter.version} (\`${interpreter.executable}\`), ${describe('NumPy', numpy)}, ${describe('PyTorch', torch)}; ` +
+      `${pythonPeers.pairs.length} pairs with native on 1 thread${stopped}.`,
+  ];
+}
+
 /** How the workers ran: their environment and ISA, or why one measured nothing. */
 function workerNotes(results: BenchResults): string[] {
-  return results.workers.map((worker) => {
-    const defaultEnv = worker.role === 'python' ? '`python3` on PATH' : 'no SIMD_DROPOUT_* variables';
-    const env = Object.entries(worker.env).map(([name, value]) => `\`${name}=${value}\``).join(' ') || defaultEnv;
+  return results.workers.flatMap((worker) => {
+    const env = describeEnv(worker.env, 'no SIMD_DROPOUT_* variables');
     const what = {
       main: 'copy, native (best ISA), JS, the plain JS loop',
       isa: 'native with a forced ISA',
       tfjs: 'TF.js',
-      python: 'NumPy and PyTorch, `bench/peers.py`',
     }[worker.role];
     if (!isReport(worker)) return `  - ${what} (${env}): **failed** — ${worker.failure}; its rows are missing.`;
-    if (worker.role === 'python') {
-      const libraries = [
-        ['NumPy', worker.numpy],
-        ['PyTorch', worker.torch],
-      ] as const;
-      const described = libraries.map(([name, library]) =>
-        'version' in library ? `${name} ${library.version}` : `**${name} not measured** — ${library.error}`,
-      );
-      const { implementation, version, executable } = worker.python;
-      return `  - ${what} (${env}): ${implementation} ${version} (\`${executable}\`), ${described.join(', ')}; ${worker.rows.length} rows.`;
-    }
     if (worker.role === 'tfjs') {
       return worker.tfjs == null
         ? `  - ${what}: **not measured** — TF.js did not load: ${worker.tfjsError ?? 'unknown error'}.`
@@ -312,7 +351,7 @@ function workerNotes(results: BenchResults): string[] {
     if (!worker.native.available) {
       return `  - ${what} (${env}): **native not measured** — ${worker.native.reason.replace(/\s+/g, ' ')}.`;
     }
-    return `  - ${what} (${env}): ISA ${worker.info.isa}, ${worker.rows.length} rows.`;
+    return [`  - ${what} (${env}): ISA ${worker.info.isa}, ${worker.rows.length} rows.`, ...pythonPeersNote(worker)];
   });
 }
 
@@ -336,8 +375,8 @@ function threadsNote(index: ResultsIndex): string[] {
 
 function notes(results: BenchResults, index: ResultsIndex): string[] {
   const { workload, machine } = results;
-  const { budget } = workload;
-  const tfjs = results.workers.filter(isNodeReport).find((worker) => worker.role === 'tfjs')?.tfjs;
+  const { budget, pairing } = workload;
+  const tfjs = results.workers.filter(isReport).find((worker) => worker.role === 'tfjs')?.tfjs;
   const [height, width, channels] = workload.spatialMap;
   return [
     '## How this was measured',
@@ -356,7 +395,7 @@ function notes(results: BenchResults, index: ResultsIndex): string[] {
       `seed ${workload.seed}), so every iteration draws the same mask; before timing, every native configuration's ` +
       `output was compared bit for bit with the JS backend's at every n ≤ ${formatCount(workload.checkedUpToN)}.`,
     '- **Processes:** the ISA is chosen when the addon loads, so each forced ISA (`SIMD_DROPOUT_ISA`) ran in its own ' +
-      'child process of the benchmark, one after the other, then the Python peers, and the driver merged their JSON:',
+      'child process of the benchmark, one after the other, and the driver merged their JSON:',
     ...workerNotes(results),
     ...threadsNote(index),
     tfjs == null
@@ -369,10 +408,19 @@ function notes(results: BenchResults, index: ResultsIndex): string[] {
       'the main worker. NumPy: the issue\'s `x * (rng.random(n) >= p) / q` as written, the form the goals were set against, ' +
       `with \`rng = np.random.default_rng(${workload.seed})\` (PCG64) on a float32 x: the draw is float64, the result float32, ` +
       'and each call allocates its temporaries and its output. PyTorch: `torch.nn.functional.dropout(x, p, training=True)` ' +
-      `on a float32 tensor after \`torch.set_num_threads(1)\` and \`torch.manual_seed(${workload.seed})\`. NumPy and PyTorch ` +
-      'run in `bench/peers.py`, the last worker (minutes after the native rows of the same n), timed with `time.perf_counter_ns` by the rules above (mitata\'s warm-up, ' +
-      'calls under 65.5 µs timed in batches of 4096, the same samples, times and skips). Their GB/s count the 2 float32 ' +
-      'arrays of `dropout`, whatever else they move.',
+      `on a float32 tensor after \`torch.set_num_threads(1)\` and \`torch.manual_seed(${workload.seed})\`. Their GB/s count ` +
+      'the 2 float32 arrays of `dropout`, whatever else they move.',
+    `- **Python peers, in turns with native:** NumPy and PyTorch run in \`bench/peers.py\`, a server the main worker starts ` +
+      'after its rows. The machine\'s speed drifts over minutes, so for each n and peer the worker times native on 1 thread ' +
+      `and the peer in turns: ${pairing.rounds} rounds, native first in even rounds and the peer first in odd ones, so a ` +
+      'steady drift cancels. Both sides are timed by one rule, in Node (`process.hrtime.bigint`) and in Python ' +
+      '(`time.perf_counter_ns`): at each n, an untimed warm-up runs batches of 1, 2, 4, … calls until one lasts 1 ms, and ' +
+      'that batch is one sample from then on; a turn takes samples until its time has passed and it has at least 3, and its ' +
+      'time per call is the median sample. Before the rounds, a turn of 3 samples of each side gives the length of a call; ' +
+      `each round's turns last ${pairing.turnMs} ms, or 3 calls of the slower side when longer. A round's ratio is native's ` +
+      'elements/s over the peer\'s; the goals show the median over the rounds and their range. The peer\'s row in the tables ' +
+      'is the median of its samples over the rounds, next to native\'s own rows, timed as above. A pair whose call, on either ' +
+      `side, takes over ${budget.maxCallMs / 1000} s is skipped.`,
     `- **The family:** \`gaussianDropout\` rate ${workload.rate} (noise σ = ${significant(Math.sqrt(workload.rate / (1 - workload.rate)), 3)}), ` +
       `\`gaussianNoise\` stddev ${workload.noiseStddev}, \`biasDropoutAdd\` on [n / ${workload.biasColumns}, ${workload.biasColumns}], ` +
       `\`spatialDropout\` on NHWC [n / ${height * width * channels}, ${height}, ${width}, ${channels}] (mask n / ${height * width} elements, broadcast).`,
@@ -397,8 +445,6 @@ export function renderMarkdown(results: BenchResults): string {
     '![dropout forward, float32: elements/s vs n](latest.svg)',
     '',
     '## Goals: native on 1 thread against NumPy and PyTorch',
-    '',
-    '`dropout` forward, float32, rate ' + `${results.workload.rate}` + ': throughput of native on 1 thread ÷ the peer\'s, same run, same n.',
     '',
     ...peerGoalsTable(index),
     '',
@@ -439,8 +485,6 @@ export function renderReadmeSnippet(results: BenchResults): string {
     '`dropout` forward, float32 — each cell: elements/s · GB/s, then the speed-up over the JS backend and the share of the copy\'s bandwidth:',
     '',
     ...float32,
-    '',
-    'Native on 1 thread ÷ the Python peers, the goals\' ratios, same run:',
     '',
     ...peerGoalsTable(index),
     '',

@@ -40,10 +40,13 @@ export type System =
   | { readonly kind: 'tfjs'; readonly backend: 'cpu' | 'wasm' }
   /** A plain JS loop drawing each element's fate with `Math.random`: what a user writes without a library. */
   | { readonly kind: 'jsLoop' }
-  /** NumPy, the issue's `x * (rng.random(n) >= p) / q` with a PCG64 `Generator`, in the Python worker. */
+  /** NumPy, the issue's `x * (rng.random(n) >= p) / q` with a PCG64 `Generator`, in bench/peers.py. */
   | { readonly kind: 'numpy' }
-  /** PyTorch `F.dropout` on 1 thread, in the Python worker. */
+  /** PyTorch `F.dropout` on 1 thread, in bench/peers.py. */
   | { readonly kind: 'torch' };
+
+/** The Python peers, timed in bench/peers.py. */
+export type PythonPeer = Extract<System['kind'], 'numpy' | 'torch'>;
 
 /** Which row: a system doing an operation on n elements of a dtype. */
 export interface RowKey {
@@ -81,11 +84,8 @@ export type NativeStatus =
   | { readonly available: true }
   | { readonly available: false; readonly reason: string };
 
-/** What a Node worker process measures: the main systems, one forced ISA, or TF.js. */
-export type NodeWorkerRole = 'main' | 'isa' | 'tfjs';
-
-/** What a worker process measures: a Node role, or the Python peers (bench/peers.py). */
-export type WorkerRole = NodeWorkerRole | 'python';
+/** What a worker process measures: the main systems (and the Python peers, paired with native), one forced ISA, or TF.js. */
+export type WorkerRole = 'main' | 'isa' | 'tfjs';
 
 /** TensorFlow.js as the TF.js worker found it. */
 export interface TfjsDescription {
@@ -96,9 +96,9 @@ export interface TfjsDescription {
   readonly wasm: { readonly simd: boolean; readonly threads: number };
 }
 
-/** What one Node worker process reports. */
-export interface NodeWorkerReport {
-  readonly role: NodeWorkerRole;
+/** What one worker process reports. */
+export interface WorkerReport {
+  readonly role: WorkerRole;
   /** The SIMD_DROPOUT_* environment variables the worker ran with (they pin backend or ISA). */
   readonly env: Readonly<Record<string, string>>;
   /** `info()` of simd-dropout in that process, verbatim. */
@@ -112,30 +112,84 @@ export interface NodeWorkerReport {
   /** Present in the TF.js worker; null there when TF.js could not be loaded (`tfjsError` says why). */
   readonly tfjs?: TfjsDescription | null;
   readonly tfjsError?: string;
+  /** Present in the main worker when native could be measured: the Python peers, timed in turns with native on 1 thread. */
+  readonly pythonPeers?: PythonPeers;
+  /** The rows; the main worker's include the Python peers' float32 forward, made of their paired samples. */
   readonly rows: readonly Row[];
 }
 
 /** A Python library's version, or why it did not import: unavailable is a result, not a failure. */
 export type PythonLibrary = { readonly version: string } | { readonly error: string };
 
-/** What the Python worker reports: the interpreter, NumPy and PyTorch as it found them, and their rows. */
-export interface PythonWorkerReport {
-  readonly role: 'python';
-  /** `PYTHON` when it chose the interpreter. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly python: { readonly executable: string; readonly implementation: string; readonly version: string };
-  readonly numpy: PythonLibrary;
-  readonly torch: PythonLibrary;
-  readonly rows: readonly Row[];
+/** `NumPy 2.4.6`, or `no NumPy` when it did not import. */
+export function libraryLabel(name: string, library: PythonLibrary): string {
+  return 'version' in library ? `${name} ${library.version}` : `no ${name}`;
 }
 
-/** What one worker process reports. */
-export type WorkerReport = NodeWorkerReport | PythonWorkerReport;
+/** What bench/peers.py reports as it starts: the interpreter, and NumPy and PyTorch as it found them. */
+export interface PythonDescription {
+  readonly interpreter: { readonly executable: string; readonly implementation: string; readonly version: string };
+  readonly numpy: PythonLibrary;
+  readonly torch: PythonLibrary;
+}
+
+/**
+ * One round of a pair: a turn of native on 1 thread and a turn of the peer, each the median of
+ * its samples. Even rounds time native first, odd rounds the peer first (ABBA), so a drift of the
+ * machine's speed that is linear over the rounds cancels in their median.
+ */
+export interface PairRound {
+  readonly nativeFirst: boolean;
+  readonly nativeElementsPerSecond: number;
+  readonly peerElementsPerSecond: number;
+  /** native ÷ peer, elements/s: the goals' number, for this round. */
+  readonly ratio: number;
+}
+
+/** Which pair: native on 1 thread against a Python peer, `dropout` forward on n float32 elements. */
+export interface PairKey {
+  readonly peer: PythonPeer;
+  readonly n: number;
+}
+
+/** A pair measured in `rounds`. */
+export interface MeasuredPair extends PairKey {
+  /** How long each turn sampled: the workload's `turnMs`, or 3 calls of the slower side when longer. */
+  readonly turnMs: number;
+  readonly rounds: readonly PairRound[];
+  /** The median of the rounds' ratios. */
+  readonly medianRatio: number;
+}
+
+/** A pair not measured because a call of one side takes (or, extrapolated from the size before, would take) too long. */
+export interface SkippedPair extends PairKey {
+  readonly skipped: string;
+}
+
+export type Pair = MeasuredPair | SkippedPair;
+
+/** The Python peers as the main worker ran them: bench/peers.py, a server it spoke to one JSON line at a time. */
+export type PythonPeers =
+  | {
+      /** `PYTHON` when it chose the interpreter. */
+      readonly env: Readonly<Record<string, string>>;
+      readonly python: PythonDescription;
+      /** Per n, per peer that imported, in the order measured. */
+      readonly pairs: readonly Pair[];
+      /** Why the server stopped answering before the last pair (it exited, printed what is not a reply, or went silent). */
+      readonly failure?: string;
+    }
+  | {
+      readonly env: Readonly<Record<string, string>>;
+      /** The server did not start, or its first line did not describe it. */
+      readonly python: null;
+      readonly failure: string;
+    };
 
 /** A worker that did not finish: its rows are missing from the results. */
 export interface WorkerFailure {
   readonly role: WorkerRole;
-  /** The environment variables that chose what it ran: SIMD_DROPOUT_ISA, or PYTHON. */
+  /** The environment variables that chose what it ran: SIMD_DROPOUT_ISA. */
   readonly env: Readonly<Record<string, string>>;
   readonly failure: string;
 }
@@ -186,10 +240,23 @@ export interface Workload {
   /** Every native row's output was compared bit for bit with the JS backend's up to this n. */
   readonly checkedUpToN: number;
   readonly budget: Budget;
+  /** How the Python peers are paired with native on 1 thread. */
+  readonly pairing: Pairing;
 }
 
-/** The version of this file's shape: 3 added the Python worker, the JS loop and the quoted peers' systems. */
-export const SCHEMA_VERSION = 3;
+/** How long a pair of native and a Python peer is measured. */
+export interface Pairing {
+  /** Rounds per pair: each a turn of either side. */
+  readonly rounds: number;
+  /** Each turn samples at least this long (longer when 3 calls of the slower side take longer). */
+  readonly turnMs: number;
+}
+
+/**
+ * The version of this file's shape: 3 added the Python worker, the JS loop and the quoted peers'
+ * systems; 4 times the Python peers in the main worker, in rounds paired with native.
+ */
+export const SCHEMA_VERSION = 4;
 
 /** Everything a run measured, and everything needed to read it. */
 export interface BenchResults {
@@ -203,7 +270,7 @@ export interface BenchResults {
   /** The harness and its version, e.g. `mitata 1.0.34`. */
   readonly harness: string;
   readonly workload: Workload;
-  /** The worker processes in the order they ran: main first, Python last. */
+  /** The worker processes in the order they ran: main first. */
   readonly workers: readonly (WorkerReport | WorkerFailure)[];
   /** Peers measured for the issue on this machine on another day: the stand-ins for those this run could not measure. */
   readonly quotedPeers: readonly QuotedPeer[];
@@ -231,11 +298,6 @@ export function isReport(worker: WorkerReport | WorkerFailure): worker is Worker
   return !('failure' in worker);
 }
 
-/** True for a Node worker that finished. */
-export function isNodeReport(worker: WorkerReport | WorkerFailure): worker is NodeWorkerReport {
-  return isReport(worker) && worker.role !== 'python';
-}
-
 /** Elements per second of a measured row. */
 export function elementsPerSecond(m: Measurement): number {
   return (m.n * 1e9) / m.p50Ns;
@@ -250,17 +312,17 @@ export function gigabytesPerSecond(m: Measurement): number {
 export class ResultsIndex {
   readonly rows: readonly Row[];
   /** The main worker's report: its native ISA is the best this CPU supports (unless forced). */
-  readonly main: NodeWorkerReport | undefined;
-  /** The Python worker's report, if it finished. */
-  readonly python: PythonWorkerReport | undefined;
+  readonly main: WorkerReport | undefined;
   readonly #byKey = new Map<string, Row>();
+  readonly #pairs = new Map<string, Pair>();
 
   constructor(readonly results: BenchResults) {
     const reports = results.workers.filter(isReport);
     this.rows = reports.flatMap((report) => report.rows);
-    this.main = reports.find((report): report is NodeWorkerReport => report.role === 'main');
-    this.python = reports.find((report): report is PythonWorkerReport => report.role === 'python');
+    this.main = reports.find((report) => report.role === 'main');
     for (const row of this.rows) this.#byKey.set(ResultsIndex.#key(row), row);
+    const pythonPeers = this.main?.pythonPeers;
+    for (const pair of pythonPeers?.python == null ? [] : pythonPeers.pairs) this.#pairs.set(`${pair.peer}|${pair.n}`, pair);
   }
 
   static #key({ system, operation, dtype, n }: RowKey): string {
@@ -270,6 +332,11 @@ export class ResultsIndex {
   /** The row of `system` doing `operation` on n elements of `dtype`, if it was run. */
   find(system: System, operation: Operation, dtype: Dtype, n: number): Row | undefined {
     return this.#byKey.get(ResultsIndex.#key({ system, operation, dtype, n }));
+  }
+
+  /** The pair of native on 1 thread and `peer` at n, if it was run. */
+  pair(peer: PythonPeer, n: number): Pair | undefined {
+    return this.#pairs.get(`${peer}|${n}`);
   }
 
   /** Like `find`, but only a measured row. */

@@ -1,14 +1,15 @@
 /**
- * One Node worker process of the benchmark: measures the rows of its role — the main systems, the
- * native backend with the ISA forced by SIMD_DROPOUT_ISA, or TF.js — and returns them with a
- * description of the process. The driver (dropout.bench.ts) runs the workers, the Python one
- * (python.ts) last, and merges them.
+ * One worker process of the benchmark: measures the rows of its role — the main systems, then the
+ * Python peers paired with native (pairs.ts); the native backend with the ISA forced by
+ * SIMD_DROPOUT_ISA; or TF.js — and returns them with a description of the process. The driver
+ * (dropout.bench.ts) runs the workers and merges them.
  */
-import type { SpawnSyncReturns } from 'node:child_process';
 import os from 'node:os';
 import { dropout, info, type FloatArray } from 'simd-dropout';
 import { timeCall, type CallEstimate } from './measure.js';
 import { formatCount, formatElementRate } from './format.js';
+import { log } from './log.js';
+import { measurePythonPeers } from './pairs.js';
 import {
   FAMILY_OPERATIONS,
   systemKey,
@@ -18,8 +19,8 @@ import {
   type Operation,
   type Budget,
   type Row,
-  type NodeWorkerReport,
-  type NodeWorkerRole,
+  type WorkerReport,
+  type WorkerRole,
   type Workload,
 } from './results.js';
 import { loadTfjs } from './tfjs.js';
@@ -36,18 +37,6 @@ import {
   type Fixture,
   type SystemRunner,
 } from './workloads.js';
-
-/** Progress goes to stderr: stdout is the driver's (the Markdown report). */
-export function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-/** Why a worker process failed to start or finish, or undefined when it exited with 0. */
-export function spawnFailure({ status, signal, error }: SpawnSyncReturns<unknown>): string | undefined {
-  if (error !== undefined) return error.message;
-  if (signal !== null) return `killed by ${signal}`;
-  return status === 0 ? undefined : `exited with code ${status}`;
-}
 
 /** Probes the native backend with one tiny call; unavailable is a result, not a failure. */
 function probeNative(): NativeStatus {
@@ -107,9 +96,9 @@ interface Suite {
 
 /** The systems a role measures, and, for the TF.js worker, TF.js's description or why it did not load. */
 async function systemsOf(
-  role: NodeWorkerRole,
+  role: WorkerRole,
   native: NativeStatus,
-): Promise<Pick<NodeWorkerReport, 'tfjs' | 'tfjsError'> & { runners: SystemRunner[] }> {
+): Promise<Pick<WorkerReport, 'tfjs' | 'tfjsError'> & { runners: SystemRunner[] }> {
   if (role === 'tfjs') {
     try {
       const { runners, description } = await loadTfjs();
@@ -136,7 +125,7 @@ class RowTimer {
   readonly #lastCalls = new Map<string, { readonly ms: number; readonly n: number }>();
 
   constructor(
-    private readonly role: NodeWorkerRole,
+    private readonly role: WorkerRole,
     private readonly budget: Budget,
   ) {}
 
@@ -161,7 +150,7 @@ class RowTimer {
 }
 
 /** Measures the rows of `role` for `workload` in this process. */
-export async function runWorker(role: NodeWorkerRole, workload: Workload): Promise<NodeWorkerReport> {
+export async function runWorker(role: WorkerRole, workload: Workload): Promise<WorkerReport> {
   const native = probeNative();
   const { runners, ...tfjs } = await systemsOf(role, native);
   if (role === 'isa' && native.available && info().isa !== process.env['SIMD_DROPOUT_ISA']) {
@@ -191,6 +180,8 @@ export async function runWorker(role: NodeWorkerRole, workload: Workload): Promi
       }
     }
   }
+  const nativeOnOneThread = runners.find(({ system }) => system.kind === 'native' && system.threads === 1);
+  const peers = role === 'main' && nativeOnOneThread !== undefined ? await measurePythonPeers(workload, nativeOnOneThread) : undefined;
   return {
     role,
     env: packageEnvironment(),
@@ -198,6 +189,7 @@ export async function runWorker(role: NodeWorkerRole, workload: Workload): Promi
     native,
     threadsApi: setThreads === undefined ? null : 'setThreads',
     ...tfjs,
-    rows,
+    ...(peers === undefined ? {} : { pythonPeers: peers.pythonPeers }),
+    rows: [...rows, ...(peers?.rows ?? [])],
   };
 }

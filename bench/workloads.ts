@@ -1,8 +1,8 @@
 /**
  * What the benchmark runs: the arrays of one size (a fixture), the calls of every operation, and
  * the systems that make them — simd-dropout's native and JS backends, the copy limit and the
- * plain JS loop. TF.js is in tfjs.ts, the Python peers in python.ts. Every timed call writes into
- * a preallocated `out`, so no timed call allocates.
+ * plain JS loop. TF.js is in tfjs.ts, the Python peers in pairs.ts and peers.py. Every timed call
+ * writes into a preallocated `out`, so no timed call allocates.
  */
 import * as simdDropout from 'simd-dropout';
 import {
@@ -234,7 +234,8 @@ const QUICK_SIZES = [1e3, 1e4, 1e5];
 
 /**
  * What a run measures. Full: n = 1e3 … 1.6e7, the family at 1e6 and 1.6e7, about 6–8 minutes on
- * 2 cores. Quick: n up to 1e5 and short rows, a smoke test of every path in well under a minute.
+ * 2 cores, and each Python peer paired with native in 5 rounds of 200 ms turns. Quick: n up to 1e5,
+ * short rows and 3 rounds of 50 ms turns, a smoke test of every path in well under a minute.
  */
 export function workloadFor(mode: 'full' | 'quick'): Workload {
   const full = mode === 'full';
@@ -253,5 +254,6 @@ export function workloadFor(mode: 'full' | 'quick'): Workload {
     budget: full
       ? { minSamples: 5, minTimeMs: 300, maxTimeMs: 2500, maxCallMs: 3000 }
       : { minSamples: 3, minTimeMs: 20, maxTimeMs: 200, maxCallMs: 1000 },
+    pairing: full ? { rounds: 5, turnMs: 200 } : { rounds: 3, turnMs: 50 },
   };
 }

@@ -126,9 +126,33 @@ struct StreamKey {
   uint32_t streamHi;
 };
 
+// The key of each of the 10 rounds in every lane, made once per philoxBlocks call and read from
+// memory by the round loop, rather than broadcast there for every group (float32 dropout on Zen 3:
+// 2-5% faster with AVX2, 6% with SSE2).
+template <typename P>
+struct RoundKeys {
+  typename P::U32 key0[10];
+  typename P::U32 key1[10];
+};
+
+template <typename P>
+inline RoundKeys<P> roundKeysOf(const StreamKey& sk) {
+  using U32 = typename P::U32;
+  RoundKeys<P> keys;
+  uint32_t k0 = sk.key0;
+  uint32_t k1 = sk.key1;
+  for (int r = 0; r < 10; ++r) {
+    keys.key0[r] = splat<U32>(k0);
+    keys.key1[r] = splat<U32>(k1);
+    k0 += philox::kBump0;
+    k1 += philox::kBump1;
+  }
+  return keys;
+}
+
 // G vectors of blocks first .. first + G * lanes - 1 into out, block by block (philox.h's words).
 template <typename P, int G>
-inline void philoxGroups(uint64_t first, const StreamKey& sk, uint32_t* out) {
+inline void philoxGroups(uint64_t first, const StreamKey& sk, const RoundKeys<P>& keys, uint32_t* out) {
   using U32 = typename P::U32;
   using I32 = typename P::I32;
   constexpr size_t L = lanesOf<U32>();
@@ -148,24 +172,16 @@ inline void philoxGroups(uint64_t first, const StreamKey& sk, uint32_t* out) {
   }
   const U32 m0 = splat<U32>(philox::kMul0);
   const U32 m1 = splat<U32>(philox::kMul1);
-  uint32_t k0 = sk.key0;
-  uint32_t k1 = sk.key1;
   SIMD_DROPOUT_UNROLL
   for (int r = 0; r < 10; ++r) {
-    if (r > 0) {
-      k0 += philox::kBump0;
-      k1 += philox::kBump1;
-    }
-    const U32 key0 = splat<U32>(k0);
-    const U32 key1 = splat<U32>(k1);
     SIMD_DROPOUT_UNROLL
     for (int g = 0; g < G; ++g) {
       U32 lo0, lo1;
       const U32 hi0 = P::mulHiLo(c0[g], m0, &lo0);
       const U32 hi1 = P::mulHiLo(c2[g], m1, &lo1);
-      c0[g] = hi1 ^ c1[g] ^ key0;
+      c0[g] = hi1 ^ c1[g] ^ keys.key0[r];
       c1[g] = lo1;
-      c2[g] = hi0 ^ c3[g] ^ key1;
+      c2[g] = hi0 ^ c3[g] ^ keys.key1[r];
       c3[g] = lo0;
     }
   }
@@ -179,9 +195,10 @@ template <typename P>
 inline void philoxBlocks(uint64_t first, size_t count, const StreamKey& sk, uint32_t* out) {
   constexpr size_t L = lanesOf<typename P::U32>();
   constexpr size_t kChunk = P::kGroups * L;
+  const RoundKeys<P> keys = roundKeysOf<P>(sk);
   size_t b = 0;
-  for (; b + kChunk <= count; b += kChunk) philoxGroups<P, P::kGroups>(first + b, sk, out + 4 * b);
-  for (; b < count; b += L) philoxGroups<P, 1>(first + b, sk, out + 4 * b);
+  for (; b + kChunk <= count; b += kChunk) philoxGroups<P, P::kGroups>(first + b, sk, keys, out + 4 * b);
+  for (; b < count; b += L) philoxGroups<P, 1>(first + b, sk, keys, out + 4 * b);
 }
 
 // ---- standard normals (normal.h, the same IEEE operations in the same order) ----

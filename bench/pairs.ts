@@ -15,11 +15,14 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { formatCount, formatRatio } from './format.js';
+import { formatCount } from './format.js';
 import { log } from './log.js';
 import { tooSlowReason } from './measure.js';
 import {
+  describeRatios,
   libraryLabel,
+  median,
+  quantile,
   systemLabel,
   type Pair,
   type PairKey,
@@ -98,15 +101,6 @@ function localSide(label: string, call: () => unknown): Side {
       return { calls, samplesNs: takeSamples(call, calls, ms) };
     },
   };
-}
-
-/** The q-quantile of ascending `sorted`: the element at ⌊q·(length − 1)⌋. */
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))]!;
-}
-
-function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
 }
 
 /** Why peers.py cannot go on: it did not start, exited, printed what is not a reply, or went silent. */
@@ -303,7 +297,7 @@ async function measurePair(key: PairKey, native: Side, peer: Side, workload: Wor
 
   peerSamplesNs.sort((a, b) => a - b);
   return {
-    pair: { ...key, turnMs, rounds, medianRatio: median(rounds.map((r) => r.ratio)) },
+    pair: { ...key, turnMs, rounds },
     row: {
       ...rowKey,
       bytesPerElement: bytesPerElement('forward', 'float32'),
@@ -322,11 +316,7 @@ function logPair(native: Side, peer: Side, { pair }: PairOutcome): void {
     log(`${label}: skipped, ${pair.skipped}`);
     return;
   }
-  const ratios = pair.rounds.map((round) => round.ratio);
-  log(
-    `${label}: ${formatRatio(pair.medianRatio)} (${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))}), ` +
-      `${pair.rounds.length} rounds of ${pair.turnMs.toFixed(0)} ms turns`,
-  );
+  log(`${label}: ${describeRatios(pair)}, ${pair.rounds.length} rounds of ${pair.turnMs.toFixed(0)} ms turns`);
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   FAMILY_OPERATIONS,
   gigabytesPerSecond,
   isMeasured,
+  describeRatios,
   isReport,
   libraryLabel,
   ResultsIndex,
@@ -261,8 +262,7 @@ function peerGoalsTable(index: ResultsIndex): string[] {
       const pair = index.pair(peer, n);
       if (pair === undefined) return '—';
       if ('skipped' in pair) return notes.add(`At n = ${formatCount(n)}, ${pair.skipped}.`);
-      const ratios = pair.rounds.map((round) => round.ratio);
-      return `${formatRatio(pair.medianRatio)} (${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))})`;
+      return describeRatios(pair);
     });
     return `| ${systemLabel(one, 'float32')} ÷ ${systemLabel({ kind: peer }, 'float32')} | ≥ ×${atLeast} | ${cells.join(' | ')} |`;
   });

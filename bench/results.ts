@@ -5,6 +5,7 @@
  */
 import type { Info } from 'simd-dropout';
 import type { MachineDescription } from './machine.js';
+import { formatRatio } from './format.js';
 
 /** The element types measured. */
 export type Dtype = 'float32' | 'float64';
@@ -157,8 +158,6 @@ export interface MeasuredPair extends PairKey {
   /** How long each turn sampled: the workload's `turnMs`, or 3 calls of the slower side when longer. */
   readonly turnMs: number;
   readonly rounds: readonly PairRound[];
-  /** The median of the rounds' ratios. */
-  readonly medianRatio: number;
 }
 
 /** A pair not measured because a call of one side takes (or, extrapolated from the size before, would take) too long. */
@@ -167,6 +166,21 @@ export interface SkippedPair extends PairKey {
 }
 
 export type Pair = MeasuredPair | SkippedPair;
+
+/** The q-quantile of ascending `sorted`: the element at ⌊q·(length − 1)⌋. */
+export function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.floor(q * (sorted.length - 1))]!;
+}
+
+export function median(values: readonly number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** A pair's ratios as the goals show them: the median over the rounds, and their range. */
+export function describeRatios({ rounds }: MeasuredPair): string {
+  const ratios = rounds.map((round) => round.ratio);
+  return `${formatRatio(median(ratios))} (${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))})`;
+}
 
 /** The Python peers as the main worker ran them: bench/peers.py, a server it spoke to one JSON line at a time. */
 export type PythonPeers =

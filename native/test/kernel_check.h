@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -93,17 +94,23 @@ std::vector<T> values(Random& r, size_t n) {
   return v;
 }
 
-// `contents` placed `shift` elements into an allocation that ends right after them, so that
-// AddressSanitizer reports an access past the end, and (poisoned in whole 8-byte granules, all
-// ASan can mark) one into the gap before the start. The shift also misaligns the data.
+// `contents` placed `shift` elements into an allocation, followed by kGuardBytes of guard. The
+// gap before the data and the guard after it hold a known pattern, checked when the array goes:
+// a kernel that writes outside its array fails the test on any CPU, emulated ones included.
+// Under AddressSanitizer both are poisoned too, so that it reports any access there at once (the
+// gap only in whole 8-byte granules, all ASan can mark). The shift also misaligns the data.
 template <typename T>
 class Guarded {
  public:
   Guarded(const std::vector<T>& contents, size_t shift)
-      : storage_(new T[shift + contents.size()]), shift_(shift), n_(contents.size()) {
+      : storage_(new T[shift + contents.size() + kGuardBytes / sizeof(T)]),
+        shift_(shift),
+        n_(contents.size()) {
     std::copy(contents.begin(), contents.end(), data());
+    forEachGuardByte([](unsigned char& byte, unsigned char expected) { byte = expected; });
 #ifdef KERNEL_CHECK_ASAN
     ASAN_POISON_MEMORY_REGION(storage_.get(), shift_ * sizeof(T));
+    ASAN_POISON_MEMORY_REGION(data() + n_, kGuardBytes);
 #endif
   }
   // n elements of the byte `fill`: an output a kernel must write in full.
@@ -111,7 +118,17 @@ class Guarded {
   ~Guarded() {
 #ifdef KERNEL_CHECK_ASAN
     ASAN_UNPOISON_MEMORY_REGION(storage_.get(), shift_ * sizeof(T));
+    ASAN_UNPOISON_MEMORY_REGION(data() + n_, kGuardBytes);
 #endif
+    size_t changed = 0;
+    forEachGuardByte([&](unsigned char& byte, unsigned char expected) { changed += byte != expected; });
+    if (changed != 0) {
+      std::fprintf(stderr,
+                   "kernel_check: a kernel wrote outside its array of %zu elements of %zu bytes "
+                   "(shift %zu): %zu guard bytes changed\n",
+                   n_, sizeof(T), shift_, changed);
+      std::abort();
+    }
   }
   Guarded(const Guarded&) = delete;
   Guarded& operator=(const Guarded&) = delete;
@@ -123,6 +140,20 @@ class Guarded {
   }
 
  private:
+  // Past the end: a 32-element group of doubles, the most a kernel handles at a time.
+  static constexpr size_t kGuardBytes = 256;
+
+  // Byte i of the gap and of the guard: a pattern that a stray store is unlikely to repeat.
+  static unsigned char pattern(size_t i) { return static_cast<unsigned char>(0xA5 ^ (i * 0x3B)); }
+
+  template <typename F>
+  void forEachGuardByte(F&& f) {
+    auto* gap = reinterpret_cast<unsigned char*>(storage_.get());
+    for (size_t i = 0; i < shift_ * sizeof(T); ++i) f(gap[i], pattern(i));
+    auto* guard = reinterpret_cast<unsigned char*>(data() + n_);
+    for (size_t i = 0; i < kGuardBytes; ++i) f(guard[i], pattern(i));
+  }
+
   static std::vector<T> filled(size_t n, unsigned char fill) {
     std::vector<T> v(n);
     if (n != 0) std::memset(v.data(), fill, n * sizeof(T));

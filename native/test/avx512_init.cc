@@ -3,11 +3,14 @@
 // XCR0, and one 512-bit instruction under an opmask, whose result it prints), then runs
 // /kernel_parity with the environment the kernel gave it (unknown key=value boot parameters, such
 // as KERNEL_PARITY_ISAS, end up there), prints its exit status on a line the script looks for,
-// and powers the machine off so that Bochs exits. Built with -static: the initramfs has no
-// libraries.
+// and powers the machine off so that Bochs exits. Built with -static (the initramfs holds
+// libraries only for a sanitized /kernel_parity, KERNEL_PARITY_SANITIZE=1). It mounts /proc first:
+// AddressSanitizer reads /proc/self/maps as it starts.
 #include <cpuid.h>
 #include <immintrin.h>
+#include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -90,6 +93,8 @@ int runKernelParity() {
 int main() {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("avx512 init: started\n");
+  mkdir("/proc", 0555);  // (it may be there already)
+  if (mount("proc", "/proc", "proc", 0, nullptr) != 0) std::perror("avx512 init: mount /proc");
   if (checkAvx512()) std::printf("kernel_parity exit status: %d\n", runKernelParity());
   tcdrain(STDOUT_FILENO);  // a write to the serial console returns before the UART sent it
   sync();

@@ -2,9 +2,10 @@
  * How numbers are written in the Markdown table and the SVG chart.
  */
 
-/** `v` with `digits` significant digits, never in exponent notation. */
+/** `v` with `digits` significant digits, never in exponent notation (99.5 to 2 digits: `100`). */
 export function significant(v: number, digits: number): string {
-  return v >= 10 ** digits ? v.toFixed(0) : v.toPrecision(digits);
+  const rounded = v.toPrecision(digits);
+  return Number(rounded) >= 10 ** digits ? v.toFixed(0) : rounded;
 }
 
 /** 1000 -> `1e3`, 16000000 -> `1.6e7`. */

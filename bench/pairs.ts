@@ -288,9 +288,10 @@ async function measurePair(key: PairKey, native: Side, peer: Side, workload: Wor
     const first = await (nativeFirst ? native : peer).turn(turnMs);
     const second = await (nativeFirst ? peer : native).turn(turnMs);
     const [nativeTurn, peerTurn] = nativeFirst ? [first, second] : [second, first];
-    const nativeElementsPerSecond = (n * 1e9) / median(nativeTurn.samplesNs);
-    const peerElementsPerSecond = (n * 1e9) / median(peerTurn.samplesNs);
-    rounds.push({ nativeFirst, nativeElementsPerSecond, peerElementsPerSecond, ratio: nativeElementsPerSecond / peerElementsPerSecond });
+    rounds.push({
+      nativeElementsPerSecond: (n * 1e9) / median(nativeTurn.samplesNs),
+      peerElementsPerSecond: (n * 1e9) / median(peerTurn.samplesNs),
+    });
     peerSamplesNs.push(...peerTurn.samplesNs);
     peerIterations += peerTurn.samplesNs.length * peerTurn.calls;
   }

@@ -26,7 +26,6 @@ import {
   type Dtype,
   type Measurement,
   type Operation,
-  type PythonLibrary,
   type PythonPeer,
   type System,
   type WorkerReport,
@@ -328,11 +327,9 @@ function pythonPeersNote(worker: WorkerReport): string[] {
   const what = `then NumPy and PyTorch, \`bench/peers.py\` (${describeEnv(pythonPeers.env, '`python3` on PATH')})`;
   if (pythonPeers.python === null) return [`  - ${what}: **failed** — ${pythonPeers.failure}; their rows are missing.`];
   const { interpreter, numpy, torch } = pythonPeers.python;
-  const describe = (name: string, library: PythonLibrary) =>
-    'version' in library ? `${name} ${library.version}` : `**${name} not measured** — ${library.error}`;
   const stopped = pythonPeers.failure === undefined ? '' : `; **stopped early** — ${pythonPeers.failure}, the pairs after are missing`;
   return [
-    `  - ${what}: ${interpreter.implementation} ${interpreter.version} (\`${interpreter.executable}\`), ${describe('NumPy', numpy)}, ${describe('PyTorch', torch)}; ` +
+    `  - ${what}: ${interpreter.implementation} ${interpreter.version} (\`${interpreter.executable}\`), ${libraryLabel('NumPy', numpy, true)}, ${libraryLabel('PyTorch', torch, true)}; ` +
       `${pythonPeers.pairs.length} pairs with native on 1 thread${stopped}.`,
   ];
 }

@@ -122,9 +122,10 @@ export interface WorkerReport {
 /** A Python library's version, or why it did not import: unavailable is a result, not a failure. */
 export type PythonLibrary = { readonly version: string } | { readonly error: string };
 
-/** `NumPy 2.4.6`, or `no NumPy` when it did not import. */
-export function libraryLabel(name: string, library: PythonLibrary): string {
-  return 'version' in library ? `${name} ${library.version}` : `no ${name}`;
+/** `NumPy 2.4.6`, or `no NumPy` when it did not import (and why, with `withError`). */
+export function libraryLabel(name: string, library: PythonLibrary, withError = false): string {
+  if ('version' in library) return `${name} ${library.version}`;
+  return withError ? `**no ${name}** — ${library.error}` : `no ${name}`;
 }
 
 /** What bench/peers.py reports as it starts: the interpreter, and NumPy and PyTorch as it found them. */
@@ -137,14 +138,12 @@ export interface PythonDescription {
 /**
  * One round of a pair: a turn of native on 1 thread and a turn of the peer, each the median of
  * its samples. Even rounds time native first, odd rounds the peer first (ABBA), so a drift of the
- * machine's speed that is linear over the rounds cancels in their median.
+ * machine's speed that is linear over the rounds cancels in their median. The round's ratio, the
+ * goals' number, is native's elements/s over the peer's.
  */
 export interface PairRound {
-  readonly nativeFirst: boolean;
   readonly nativeElementsPerSecond: number;
   readonly peerElementsPerSecond: number;
-  /** native ÷ peer, elements/s: the goals' number, for this round. */
-  readonly ratio: number;
 }
 
 /** Which pair: native on 1 thread against a Python peer, `dropout` forward on n float32 elements. */
@@ -178,7 +177,7 @@ export function median(values: readonly number[]): number {
 
 /** A pair's ratios as the goals show them: the median over the rounds, and their range. */
 export function describeRatios({ rounds }: MeasuredPair): string {
-  const ratios = rounds.map((round) => round.ratio);
+  const ratios = rounds.map((round) => round.nativeElementsPerSecond / round.peerElementsPerSecond);
   return `${formatRatio(median(ratios))} (${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))})`;
 }
 

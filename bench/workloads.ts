@@ -233,7 +233,7 @@ const FULL_SIZES = [1e3, 1e4, 1e5, 1e6, 1.6e7];
 const QUICK_SIZES = [1e3, 1e4, 1e5];
 
 /**
- * What a run measures. Full: n = 1e3 … 1.6e7, the family at 1e6 and 1.6e7, about 6–8 minutes on
+ * What a run measures. Full: n = 1e3 … 1.6e7, the family at 1e6 and 1.6e7, about 3.5 minutes on
  * 2 cores, and each Python peer paired with native in 5 rounds of 200 ms turns. Quick: n up to 1e5,
  * short rows and 3 rounds of 50 ms turns, a smoke test of every path in well under a minute.
  */
